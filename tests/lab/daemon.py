@@ -1,0 +1,120 @@
+"""The lab's API process: API emulator, test controls, controllers and the registry token issuer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import ssl
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cryptography.hazmat.primitives import serialization
+
+from . import kube, openshift, server
+from .token_issuer import TokenIssuer
+
+
+class Lab:
+    def __init__(self, config: dict):
+        self.config = config
+        self.ca_file = config["ca_file"]
+        self.store = kube.Store()
+        self.users = server.Users({config["tokens"][u]: u for u in config["tokens"]})
+        self.faults = server.Faults()
+        self.log = server.RequestLog()
+        self.settings = dict(openshift.DEFAULT_SETTINGS)
+        self.openshift = openshift.OpenShift(self)
+        self.api = server.Api(self)
+        self.reset()
+
+    def reset(self):
+        with self.store.lock:
+            self.store.objects = {r: {} for r in kube.RESOURCES}
+            self.openshift.reset()
+            self.settings.clear()
+            self.settings.update(openshift.DEFAULT_SETTINGS)
+            for res, obj in openshift.initial_objects(self.config["registries"]):
+                self.store.put(res, obj)
+            self.openshift.reconcile()
+        self.log.clear()
+        with self.faults.lock:
+            self.faults.rules = []
+
+
+def token_handler(issuer: TokenIssuer):
+    class TokenHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args):
+            return
+
+        def do_GET(self):
+            url = urllib.parse.urlsplit(self.path)
+            if url.path != "/token":
+                self._send(404, {"errors": [{"code": "NOT_FOUND", "message": "no such endpoint"}]})
+                return
+            query = urllib.parse.parse_qs(url.query)
+            ok, user = issuer.authenticate(self.headers.get("Authorization"))
+            if not ok:
+                self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "invalid username or password"}]},
+                           {"WWW-Authenticate": 'Basic realm="lab-token-issuer"'})
+                return
+            if query.get("service", [issuer.service])[0] != issuer.service:
+                self._send(400, {"errors": [{"code": "UNSUPPORTED", "message": "unknown service"}]})
+                return
+            self._send(200, issuer.token(user, query.get("scope", [])))
+
+        def _send(self, code, body, headers=None):
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+    return TokenHandler
+
+
+def serve_tls(handler, port, cert, key):
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    return httpd
+
+
+def main():
+    parser = argparse.ArgumentParser(description="run the lab's API emulator and token issuer")
+    parser.add_argument("config")
+    args = parser.parse_args()
+    with open(args.config, encoding="utf-8") as handle:
+        config = json.load(handle)
+    lab = Lab(config)
+    api = server.make_server(lab, config["api_port"], config["api_cert"], config["api_key"])
+    with open(config["token_key"], "rb") as handle:
+        signing_key = serialization.load_pem_private_key(handle.read(), password=None)
+    token_reg = config["registries"]["token"]
+    issuer = TokenIssuer(signing_key, config["token_issuer_name"], config["token_service"],
+                         {token_reg["user"]: token_reg["password"], token_reg["push_user"]: token_reg["push_password"]},
+                         pushers=(token_reg["push_user"],))
+    tokens = serve_tls(token_handler(issuer), config["token_port"], config["api_cert"], config["api_key"])
+    for httpd in (api, tokens):
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    lab.openshift.start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: done.set())
+    signal.signal(signal.SIGINT, lambda *a: done.set())
+    print("lab api ready on 127.0.0.1:%d" % config["api_port"], flush=True)
+    done.wait()
+    lab.openshift.stop.set()
+    api.shutdown()
+    tokens.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+# One way to run each thing. Every target uses the project's virtual environment in .venv/.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COLL := build/ansible_collections/ocp/registry
+APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman
+GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py $(HOME)/.ansible/test/cache/get_pip_25_2.py
+
+.PHONY: help setup venv packages lab lab-stop collection sanity units lab-tests integration test demo docs clean
+
+help:
+	@echo "make setup      install system packages and the .venv (done by every target that needs it)"
+	@echo "make test       the whole suite: sanity, unit, lab and integration tests against the lab"
+	@echo "make demo       start the lab and run playbooks/site.yml against it"
+	@echo "make lab        start the lab in the background; make lab-stop stops it"
+	@echo "make docs       render module documentation into docs/modules"
+
+setup: packages venv
+
+packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+lab: packages venv
+	$(BIN)/python -m tests.lab.labctl start
+
+lab-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.lab.labctl stop; else echo "lab: not running"; fi
+
+# ansible-test wants the collection under ansible_collections/<namespace>/<name>: a real copy, not a link
+collection:
+	@rm -rf $(COLL) && mkdir -p $(COLL)
+	@git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -xf - -C $(COLL)
+	@mkdir -p $(HOME)/.ansible/test/cache && for f in $(GET_PIP); do cp tests/ci/get_pip.py $$f; done
+
+sanity: venv collection
+	cd $(COLL) && $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+units: venv collection
+	cd $(COLL) && $(CURDIR)/$(BIN)/ansible-test units --venv --python 3.11 --color no
+
+lab-tests: venv
+	$(BIN)/python -m pytest -q tests/lab/tests
+
+integration: venv collection
+	tests/integration/run.sh
+
+test: setup
+	@tests/run-all.sh
+
+demo: setup
+	$(BIN)/python -m tests.lab.labctl start
+	source .lab/lab.env && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build ANSIBLE_CONFIG=$(CURDIR)/tests/lab/ansible.cfg \
+	  $(MAKE) --no-print-directory collection && \
+	  ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-playbook -i playbooks/inventory/lab.yml playbooks/site.yml
+
+docs: venv collection
+	mkdir -p docs/modules
+	for m in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
+	  ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-doc -t module ocp.registry.$$m > docs/modules/$$m.txt; \
+	done
+
+clean: lab-stop
+	rm -rf build .venv .lab tests/output

@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The thin wrapper every cluster module uses: the shared connection options and the error boundary."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import (
+    AUTH_ARG_SPEC,
+    ClusterError,
+    client_from_params,
+)
+
+
+class ClusterModule(AnsibleModule):
+    def __init__(self, argument_spec, **kwargs):
+        spec = copy.deepcopy(AUTH_ARG_SPEC)
+        spec.update(argument_spec)
+        super(ClusterModule, self).__init__(argument_spec=spec, **kwargs)
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = client_from_params(self.params)
+        return self._client
+
+    def fail_from(self, exc, **result):
+        """The one place a ClusterError becomes a failed task: its message says what to do, never a secret."""
+        if isinstance(exc, ClusterError):
+            result.setdefault("status", exc.status)
+            result.setdefault("reason", exc.reason)
+        self.fail_json(msg=str(exc), **result)

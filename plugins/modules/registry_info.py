@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: registry_info
+short_description: Facts about the cluster's image registries, and optional registry login checks
+version_added: 0.1.0
+description:
+  - Reports the integrated registry's configuration as the image registry operator sees it
+    (C(configs.imageregistry.operator.openshift.io/cluster)), whether it has really rolled out, its internal
+    and public hostnames (from C(images.config.openshift.io/cluster) status and the registry's routes), and
+    the registries in the global pull secret with their usernames.
+  - Never returns a password, token, C(auth) string or the registry's C(httpSecret).
+  - With O(check), reaches registries' C(/v2/) endpoint with TLS verification and, given credentials,
+    logs in with the registry's own flow (basic, or the bearer-token flow of quay.io and registry.redhat.io).
+author:
+  - ocp.registry contributors
+extends_documentation_fragment:
+  - ocp.registry.cluster
+  - ocp.registry.attributes
+  - ocp.registry.attributes.INFO_MODULE
+  - ocp.registry.attributes.ACTION_GROUP
+options:
+  pull_secret:
+    description:
+      - Read the global pull secret C(openshift-config/pull-secret) and list its registries and usernames.
+      - When the credentials may not read it (403), the result says so in RV(pull_secret_error) and a warning.
+    type: bool
+    default: true
+  check:
+    description:
+      - Registries to reach, and to log in to when credentials are given.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      registry:
+        description:
+          - The registry host, with a port if it has one (V(quay.io), V(registry.example.com:5000)).
+            A namespace suffix such as V(quay.io/org) is accepted; only the host is contacted.
+        type: str
+        required: true
+      username:
+        description:
+          - User name to log in with. A registry.redhat.io service account looks like V(12345678|name).
+        type: str
+      password:
+        description:
+          - Password or token for O(check[].username).
+        type: str
+      credentials_from_pull_secret:
+        description:
+          - Log in with the credentials the global pull secret holds for O(check[].registry).
+            They are used for the check only and never returned.
+        type: bool
+        default: false
+      ca_cert:
+        description:
+          - CA bundle that signed the registry's certificate; the system trust store otherwise.
+        type: path
+      validate_certs:
+        description:
+          - Verify the registry's TLS certificate. Turning this off is insecure.
+        type: bool
+        default: true
+      timeout:
+        description:
+          - Seconds to wait for each request to the registry.
+        type: float
+        default: 10
+"""
+
+EXAMPLES = r"""
+- name: Read the registry facts with the AWX credential's K8S_AUTH_* environment
+  ocp.registry.registry_info:
+  register: registry
+
+- name: Show where to push
+  ansible.builtin.debug:
+    msg: "Public: {{ registry.hostnames.public | join(', ') }}; rolled out: {{ registry.registry.rolled_out }}"
+
+- name: Check that the pull secret's credentials for a mirror still work
+  ocp.registry.registry_info:
+    kubeconfig: ~/.kube/config
+    pull_secret: true
+    check:
+      - registry: mirror.example.com:8443
+        credentials_from_pull_secret: true
+        ca_cert: /etc/pki/ca-trust/source/anchors/mirror-ca.crt
+  register: mirror
+
+- name: Fail when the mirror refuses the stored credentials
+  ansible.builtin.assert:
+    that: mirror.checks[0].authenticated
+    fail_msg: "{{ mirror.checks[0].error }}"
+"""
+
+RETURN = r"""
+registry:
+  description: The integrated registry's configuration and state. No secret fields.
+  returned: always
+  type: dict
+  contains:
+    management_state:
+      description: V(Managed), V(Removed) or V(Unmanaged).
+      type: str
+      sample: Managed
+    storage:
+      description: The storage backend; C(kind) is the backend name, V(none) or V(multiple).
+      type: dict
+      sample: {"kind": "pvc", "config": {"claim": "image-registry-storage"}, "backends": null,
+               "management_state": "Managed", "managed": true}
+    replicas:
+      description: Desired replicas.
+      type: int
+    ready_replicas:
+      description: Ready replicas the operator reports.
+      type: int
+    rollout_strategy:
+      description: V(RollingUpdate) or V(Recreate).
+      type: str
+    default_route:
+      description: Whether the default route is enabled.
+      type: bool
+    routes:
+      description: Additional routes (name, hostname, secret_name).
+      type: list
+      elements: dict
+    generation:
+      description: The config's metadata.generation.
+      type: int
+    observed_generation:
+      description: The generation the operator last acted on.
+      type: int
+    conditions:
+      description: The operator's conditions (type, status, reason, message).
+      type: list
+      elements: dict
+    rolled_out:
+      description: Whether every sign of a finished rollout is present (see RV(registry.rolled_out_reason)).
+      type: bool
+    rolled_out_reason:
+      description: Why the registry counts as rolled out, or the first sign that is missing.
+      type: str
+      sample: "Ready: The registry is ready"
+hostnames:
+  description: Where the registry is reached.
+  returned: always
+  type: dict
+  contains:
+    internal:
+      description: The in-cluster hostname, or null when the registry is removed.
+      type: str
+      sample: image-registry.openshift-image-registry.svc:5000
+    public:
+      description: Public hostnames, the default route first.
+      type: list
+      elements: str
+pull_secret:
+  description: Registries in the global pull secret, with usernames only.
+  returned: when O(pull_secret) is true and the secret could be read
+  type: list
+  elements: dict
+  sample: [{"registry": "quay.io", "username": "myorg+robot", "has_credentials": true}]
+pull_secret_error:
+  description: Why the global pull secret could not be read.
+  returned: when it could not be read
+  type: str
+checks:
+  description: One result per O(check) entry.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"registry": "quay.io", "reachable": true, "authenticated": true, "auth": "bearer", "status": 200,
+            "error": null}]
+api_requests:
+  description: How many requests were sent to the API server.
+  returned: always
+  type: int
+"""
+
+import base64
+
+from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, integrated_registry
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck, registry_host
+
+CHECK_SPEC = dict(
+    registry=dict(type="str", required=True),
+    username=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    credentials_from_pull_secret=dict(type="bool", default=False),
+    ca_cert=dict(type="path"),
+    validate_certs=dict(type="bool", default=True),
+    timeout=dict(type="float", default=10.0),
+)
+
+
+def read_pull_secret(client):
+    secret = client.get(RESOURCES["secret"], "pull-secret", "openshift-config")
+    raw = (secret.get("data") or {}).get(".dockerconfigjson", "")
+    return dockerconfig.load(base64.b64decode(raw))
+
+
+def pull_secret_credentials(doc, registry):
+    host = registry_host(registry)
+    for key in sorted((doc.get("auths") or {}), key=len, reverse=True):
+        if key == registry or registry_host(key) == host:
+            return dockerconfig.credentials(doc, key)
+    return None
+
+
+def main():
+    module = ClusterModule(
+        argument_spec=dict(pull_secret=dict(type="bool", default=True),
+                           check=dict(type="list", elements="dict", default=[], options=CHECK_SPEC)),
+        supports_check_mode=True,
+    )
+    for entry in module.params["check"]:
+        if entry["credentials_from_pull_secret"] and entry.get("username"):
+            module.fail_json(msg="check: give either username/password or credentials_from_pull_secret for %s, "
+                                 "not both" % entry["registry"])
+        if entry.get("password") and not entry.get("username"):
+            module.fail_json(msg="check: a password for %s needs a username" % entry["registry"])
+    result = dict(changed=False, checks=[])
+    try:
+        client = module.client
+        config = client.get(RESOURCES["registry_config"], "cluster")
+        image_config = client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
+        routes = integrated_registry.owned_routes(
+            client.list(RESOURCES["route"], integrated_registry.NAMESPACE).get("items") or [])
+        result["registry"] = integrated_registry.summary(config, routes, image_config)
+        result["hostnames"] = integrated_registry.hostnames(image_config, routes)
+        doc = None
+        wants_secret = module.params["pull_secret"] or any(c["credentials_from_pull_secret"]
+                                                           for c in module.params["check"])
+        if wants_secret:
+            try:
+                doc = read_pull_secret(client)
+            except ClusterError as exc:
+                if exc.status not in (403, 404):
+                    raise
+                result["pull_secret_error"] = str(exc)
+                module.warn("the global pull secret could not be read: %s" % exc)
+            except dockerconfig.DockerConfigError as exc:
+                result["pull_secret_error"] = "openshift-config/pull-secret: %s" % exc
+            if doc is not None and module.params["pull_secret"]:
+                result["pull_secret"] = dockerconfig.summary(doc)
+        result["api_requests"] = client.requests
+    except ClusterError as exc:
+        module.fail_from(exc)
+    for entry in module.params["check"]:
+        username, password = entry.get("username"), entry.get("password")
+        if entry["credentials_from_pull_secret"]:
+            creds = pull_secret_credentials(doc or {}, entry["registry"])
+            if creds is None:
+                result["checks"].append(dict(registry=registry_host(entry["registry"]), reachable=None,
+                                             authenticated=None, auth=None, status=None,
+                                             error="the global pull secret has no credentials for this registry"))
+                continue
+            username, password = creds
+        checker = RegistryCheck(entry["registry"], username, password, entry.get("ca_cert"),
+                                entry["validate_certs"], entry["timeout"])
+        result["checks"].append(checker.run())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -595,8 +595,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise ApiError(404, "NotFound", "the server could not find the requested resource")
                 status, payload = lab.api.handle(method, path, query, body, self.headers.get("Content-Type", ""),
                                                  user, ctx)
-            for warning in ctx.get("warnings", []):
-                headers["Warning"] = '299 - "%s"' % warning
+            if ctx.get("warnings"):
+                headers["Warning"] = ", ".join('299 - "%s"' % w.replace("\\", "\\\\").replace('"', '\\"')
+                                               for w in ctx["warnings"])
         except ApiError as exc:
             status, payload = exc.code, exc.status()
         except Exception as exc:  # pylint: disable=broad-except
@@ -609,8 +610,9 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, method, path, body, user):
         lab = self.lab
         if user != "admin":
-            self._send(401 if user is None else 403, ApiError(403, "Forbidden", "the lab controls need the admin token")
-                       .status())
+            code = 401 if user in (None, "system:anonymous") else 403
+            self._send(code, ApiError(code, "Unauthorized" if code == 401 else "Forbidden",
+                                      "the lab controls need the admin token").status())
             return
         try:
             payload = json.loads(body) if body else {}

@@ -1,0 +1,62 @@
+"""A real, independent client (kubectl) against the emulator."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+
+
+def kubectl(env, *args, stdin=None, check=True):
+    cmd = ["kubectl", "--kubeconfig", env["LAB_KUBECONFIG"]] + list(args)
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, HOME=os.path.join(env["LAB_DIR"], "kubectl-home")))
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_get(env, admin):
+    out = kubectl(env, "get", "secrets", "-n", "openshift-config").stdout
+    assert "pull-secret" in out
+    obj = json.loads(kubectl(env, "get", "configs.imageregistry.operator.openshift.io", "cluster", "-o", "json").stdout)
+    assert obj["spec"]["managementState"] == "Removed"
+
+
+def test_apply_secret_twice(env, admin):
+    manifest = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: applied\n  namespace: lab-apps\n"
+                "stringData:\n  key: one\n")
+    assert "created" in kubectl(env, "apply", "-f", "-", stdin=manifest).stdout
+    changed = manifest.replace("one", "two")
+    assert "configured" in kubectl(env, "apply", "-f", "-", stdin=changed).stdout
+    data = json.loads(kubectl(env, "get", "secret", "applied", "-n", "lab-apps", "-o", "json").stdout)["data"]
+    assert data == {"key": "dHdv"}
+
+
+def test_patch_merge_registry_config_and_strict_validation(env, admin):
+    kubectl(env, "patch", "configs.imageregistry.operator.openshift.io", "cluster", "--type", "merge",
+            "-p", '{"spec":{"managementState":"Managed","storage":{"emptyDir":{}}}}')
+    assert admin.get("/apis/imageregistry.operator.openshift.io/v1/configs/cluster").json()["spec"]["managementState"] \
+        == "Managed"
+    # kubectl patch sends no fieldValidation: the unknown field is dropped with a warning
+    dropped = kubectl(env, "patch", "configs.imageregistry.operator.openshift.io", "cluster", "--type", "merge",
+                      "-p", '{"spec":{"bogus":true}}')
+    assert 'unknown field "spec.bogus"' in dropped.stderr and "no change" in dropped.stdout
+    # kubectl apply asks for Strict validation: the same field is refused
+    manifest = ("apiVersion: imageregistry.operator.openshift.io/v1\nkind: Config\nmetadata:\n  name: cluster\n"
+                "spec:\n  replicas: 1\n  bogus: true\n")
+    bad = kubectl(env, "apply", "-f", "-", stdin=manifest, check=False)
+    assert bad.returncode != 0 and 'strict decoding error: unknown field "spec.bogus"' in bad.stderr
+
+
+def test_delete_and_forbidden(env, admin):
+    kubectl(env, "create", "configmap", "tmp", "-n", "lab-apps", "--from-literal=a=b")
+    assert 'deleted' in kubectl(env, "delete", "configmap", "tmp", "-n", "lab-apps").stdout
+    denied = kubectl(env, "--context", "viewer", "delete", "secret", "pull-secret", "-n", "openshift-config",
+                     check=False)
+    assert denied.returncode != 0
+    assert 'User "viewer" cannot delete resource "secrets" in API group "" in the namespace "openshift-config"' \
+        in denied.stderr

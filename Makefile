@@ -43,6 +43,7 @@ lab-stop:
 collection:
 	@rm -rf $(COLL) && mkdir -p $(COLL)
 	@git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -xf - -C $(COLL)
+	@cd $(COLL) && git init -q && git add -A
 	@mkdir -p $(HOME)/.ansible/test/cache && for f in $(GET_PIP); do cp tests/ci/get_pip.py $$f; done
 
 sanity: venv collection

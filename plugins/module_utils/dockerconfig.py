@@ -32,7 +32,7 @@ def decode_auth(value):
         return None
     if ":" not in decoded:
         return None
-    user, _, password = decoded.partition(":")
+    user, _dummy, password = decoded.partition(":")
     return user, password.strip("\x00")
 
 

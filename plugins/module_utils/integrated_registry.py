@@ -58,8 +58,8 @@ def rollout_state(config, routes=None, image_config=None):
     for ctype, wanted in checks:
         cond = conds.get(ctype)
         if cond is None or cond.get("status") != wanted:
-            return False, "%s is %s%s" % (ctype, (cond or {}).get("status", "missing"),
-                                         ": " + _describe(cond) if cond else "")
+            detail = ": " + _describe(cond) if cond else ""
+            return False, "%s is %s%s" % (ctype, (cond or {}).get("status", "missing"), detail)
     if conds["Available"].get("reason") != "Ready" or conds["Progressing"].get("reason") != "Ready":
         return False, "the operator reports %s" % _describe(conds["Progressing"])
     if status.get("readyReplicas") != spec.get("replicas"):

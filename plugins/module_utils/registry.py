@@ -24,7 +24,7 @@ def registry_host(key):
 
 
 def _challenge(header):
-    scheme, _, params = (header or "").partition(" ")
+    scheme, _dummy, params = (header or "").partition(" ")
     return scheme.strip().lower(), dict(re.findall(r'(\w+)="([^"]*)"', params))
 
 
@@ -91,7 +91,7 @@ class RegistryCheck(object):
             return result
         basic = "Basic " + base64.b64encode(("%s:%s" % (self.username, self.password or "")).encode("utf-8")).decode()
         if scheme == "basic":
-            status, _, raw = self._open("https://%s/v2/" % self.registry, {"Authorization": basic})
+            status, _dummy, raw = self._open("https://%s/v2/" % self.registry, {"Authorization": basic})
             result["status"] = status
             result["authenticated"] = status == 200
             if status != 200:
@@ -101,7 +101,7 @@ class RegistryCheck(object):
             query = {"service": params.get("service", "")} if params.get("service") else {}
             realm = params["realm"] + ("?" + urlencode(query) if query else "")
             try:
-                status, _, raw = self._open(realm, {"Authorization": basic})
+                status, _dummy, raw = self._open(realm, {"Authorization": basic})
             except Exception as err:
                 result["error"] = "token endpoint %s: %s" % (params["realm"], _transport_text(err, self.ca_cert))
                 result["authenticated"] = False
@@ -118,7 +118,7 @@ class RegistryCheck(object):
             if not token:
                 result.update(authenticated=False, error="the token endpoint answered without a token")
                 return result
-            status, _, raw = self._open("https://%s/v2/" % self.registry, {"Authorization": "Bearer " + token})
+            status, _dummy, raw = self._open("https://%s/v2/" % self.registry, {"Authorization": "Bearer " + token})
             result["status"] = status
             result["authenticated"] = status == 200
             if status != 200:

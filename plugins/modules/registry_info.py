@@ -20,7 +20,7 @@ description:
   - With O(check), reaches registries' C(/v2/) endpoint with TLS verification and, given credentials,
     logs in with the registry's own flow (basic, or the bearer-token flow of quay.io and registry.redhat.io).
 author:
-  - ocp.registry contributors
+  - ocp.registry contributors (@ocp-registry)
 extends_documentation_fragment:
   - ocp.registry.cluster
   - ocp.registry.attributes

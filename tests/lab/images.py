@@ -159,7 +159,7 @@ def main():
     args = parser.parse_args()
     import os  # pylint: disable=import-outside-toplevel
     pusher = Pusher(args.host, args.user, os.environ[args.password_env], args.ca_file)
-    digest, _ = pusher.image(args.repo, args.tag, args.content)
+    digest, _dummy = pusher.image(args.repo, args.tag, args.content)
     print(digest)
 
 

@@ -91,7 +91,7 @@ def parse_dockerconfig(raw: bytes, legacy: bool = False) -> list[dict]:
         if value.get("auth"):
             try:
                 padded = value["auth"] + "=" * (-len(value["auth"]) % 4)
-                user, _, password = base64.b64decode(padded).decode().partition(":")
+                user, _dummy, password = base64.b64decode(padded).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 continue
         out.append({"key": key, "username": user, "password": password})
@@ -147,7 +147,7 @@ class RegistryClient:
         if resp.status_code != 401:
             return
         header = resp.headers.get("WWW-Authenticate", "")
-        scheme, _, params = header.partition(" ")
+        scheme, _dummy, params = header.partition(" ")
         if scheme.lower() == "basic":
             self.challenge = "basic"
             if not self.credentials:

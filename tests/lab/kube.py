@@ -109,9 +109,9 @@ def conflict(res: Resource, name: str) -> ApiError:
 def invalid(res: Resource, name: str, causes: list[tuple[str, str, str]]) -> ApiError:
     """422 Invalid; causes are (field, reason, message)."""
     kind = "%s.%s" % (res.kind, res.group) if res.group else res.kind
-    text = "; ".join("%s: %s" % (f, m) for f, _, m in causes)
+    text = "; ".join("%s: %s" % (f, m) for f, _dummy, m in causes)
     if len(causes) > 1:
-        text = "[" + ", ".join("%s: %s" % (f, m) for f, _, m in causes) + "]"
+        text = "[" + ", ".join("%s: %s" % (f, m) for f, _dummy, m in causes) + "]"
     return ApiError(422, "Invalid", '%s "%s" is invalid: %s' % (kind, name, text),
                     {"name": name, "group": res.group, "kind": res.kind,
                      "causes": [{"reason": r, "message": m, "field": f} for f, r, m in causes]})
@@ -361,7 +361,7 @@ class Store:
 
     def list(self, res: Resource, namespace: str | None = None) -> list[dict]:
         with self.lock:
-            items = [copy.deepcopy(o) for (ns, _), o in sorted(self.objects[res].items())
+            items = [copy.deepcopy(o) for (ns, _dummy), o in sorted(self.objects[res].items())
                      if namespace is None or ns == namespace]
             return items
 

@@ -88,10 +88,12 @@ def start():
     api_cert, api_key = pki.make_leaf(pki_dir, "api", ca_cert, ca_key)
     reg_cert, reg_key = pki.make_leaf(pki_dir, "registry", ca_cert, ca_key)
     token_cert, token_key = pki.make_leaf(pki_dir, "token-signer", ca_cert, ca_key, client=True)
-    other_ca, _ = pki.make_ca(pki_dir, "untrusted-ca")
+    other_ca, _dummy = pki.make_ca(pki_dir, "untrusted-ca")
 
     ports = {name: free_port() for name in ("api", "token", "basic", "bearer")}
-    password = lambda: secrets.token_urlsafe(18)  # noqa: E731
+
+    def password():
+        return secrets.token_urlsafe(18)
     regs = {
         "basic": {"host": "127.0.0.1:%d" % ports["basic"], "user": "lab-puller", "password": password(),
                   "push_user": "lab-pusher", "push_password": password()},
@@ -177,7 +179,7 @@ def stop(quiet=False):
         return
     with open(PIDS, encoding="utf-8") as handle:
         entries = [line.split() for line in handle if line.strip()]
-    for pid, _ in entries:
+    for pid, _dummy in entries:
         try:
             os.killpg(int(pid), signal.SIGTERM)
         except ProcessLookupError:
@@ -197,7 +199,7 @@ def stop(quiet=False):
 
 def _alive(pid: int) -> bool:
     try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
+        waited, _dummy = os.waitpid(pid, os.WNOHANG)
         if waited == pid:
             return False
     except ChildProcessError:

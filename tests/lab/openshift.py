@@ -96,10 +96,10 @@ class OpenShift:
 
     def image_list(self):
         return {"kind": "ImageList", "apiVersion": "image.openshift.io/v1", "metadata": {},
-                "items": [copy.deepcopy(i) for _, i in sorted(self.images.items())]}
+                "items": [copy.deepcopy(i) for _dummy, i in sorted(self.images.items())]}
 
     def imagestreamtag(self, ns, name):
-        stream_name, _, tag = name.partition(":")
+        stream_name, _dummy, tag = name.partition(":")
         stream = self.store.get(R["is"], ns, stream_name)
         if not tag or stream is None:
             raise kube.not_found(R["istag"], name)
@@ -595,7 +595,7 @@ class OpenShift:
             spec.setdefault("rolloutStrategy", "RollingUpdate")
             spec.setdefault("proxy", {})
             storage = spec.get("storage") or {}
-            configured = [k for k, _ in BACKENDS if storage.get(k) is not None]
+            configured = [k for k, _dummy in BACKENDS if storage.get(k) is not None]
             if configured == ["pvc"] and not storage["pvc"].get("claim"):
                 storage["pvc"]["claim"] = "image-registry-storage"
                 storage.setdefault("managementState", "Managed")
@@ -917,8 +917,8 @@ def _admitted(route):
 
 def _host_match(pattern, host):
     if pattern.startswith("*."):
-        p_host, _, p_port = pattern[2:].partition(":")
-        h_host, _, h_port = host.partition(":")
+        p_host, _dummy, p_port = pattern[2:].partition(":")
+        h_host, _dummy, h_port = host.partition(":")
         return h_host.endswith("." + p_host) and (not p_port or p_port == h_port)
     return pattern == host
 

@@ -32,11 +32,11 @@ class TokenIssuer:
         """(credentials ok, user): no header is anonymous; wrong credentials are refused."""
         if not authorization:
             return True, None
-        scheme, _, value = authorization.partition(" ")
+        scheme, _dummy, value = authorization.partition(" ")
         if scheme.lower() != "basic":
             return False, None
         try:
-            user, _, password = base64.b64decode(value).decode().partition(":")
+            user, _dummy, password = base64.b64decode(value).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False, None
         if self.users.get(user) is not None and self.users[user] == password:

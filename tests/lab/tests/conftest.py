@@ -18,7 +18,7 @@ def lab_env() -> dict:
     env = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            key, _, value = line.replace("export ", "", 1).strip().partition("=")
+            key, _dummy, value = line.replace("export ", "", 1).strip().partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     return env
 

@@ -40,7 +40,9 @@ def test_create_get_list_with_selectors(admin):
         meta = resp.json()["metadata"]
         assert meta["uid"] and meta["resourceVersion"] and meta["creationTimestamp"]
     assert admin.call("POST", SECRETS, secret("one", {})).json()["reason"] == "AlreadyExists"
-    names = lambda **q: sorted(i["metadata"]["name"] for i in admin.get(SECRETS, **q).json()["items"])  # noqa: E731
+
+    def names(**query):
+        return sorted(i["metadata"]["name"] for i in admin.get(SECRETS, **query).json()["items"])
     assert names(labelSelector="app=a") == ["one"]
     assert names(labelSelector="app in (a,b)") == ["one", "two"]
     assert names(labelSelector="app!=a,app") == ["two"]

@@ -31,7 +31,7 @@ def test_request_log_records_calls_without_bodies(admin, viewer):
 
 def test_fault_status_then_normal(admin):
     admin.fault(verb="GET", path="/configmaps$", status=500, count=2)
-    assert [admin.get(CM).status_code for _ in range(3)] == [500, 500, 200]
+    assert [admin.get(CM).status_code for _dummy in range(3)] == [500, 500, 200]
 
 
 def test_fault_429_with_retry_after(admin):

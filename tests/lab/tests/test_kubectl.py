@@ -10,11 +10,11 @@ import pytest
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
 
-def kubectl(env, *args, stdin=None, check=True):
+def kubectl(env, *args, stdin=None, expect_ok=True):
     cmd = ["kubectl", "--kubeconfig", env["LAB_KUBECONFIG"]] + list(args)
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60,
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60, check=False,
                           env=dict(os.environ, HOME=os.path.join(env["LAB_DIR"], "kubectl-home")))
-    if check:
+    if expect_ok:
         assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -48,7 +48,7 @@ def test_patch_merge_registry_config_and_strict_validation(env, admin):
     # kubectl apply asks for Strict validation: the same field is refused
     manifest = ("apiVersion: imageregistry.operator.openshift.io/v1\nkind: Config\nmetadata:\n  name: cluster\n"
                 "spec:\n  replicas: 1\n  bogus: true\n")
-    bad = kubectl(env, "apply", "-f", "-", stdin=manifest, check=False)
+    bad = kubectl(env, "apply", "-f", "-", stdin=manifest, expect_ok=False)
     assert bad.returncode != 0 and 'strict decoding error: unknown field "spec.bogus"' in bad.stderr
 
 
@@ -56,7 +56,7 @@ def test_delete_and_forbidden(env, admin):
     kubectl(env, "create", "configmap", "tmp", "-n", "lab-apps", "--from-literal=a=b")
     assert 'deleted' in kubectl(env, "delete", "configmap", "tmp", "-n", "lab-apps").stdout
     denied = kubectl(env, "--context", "viewer", "delete", "secret", "pull-secret", "-n", "openshift-config",
-                     check=False)
+                     expect_ok=False)
     assert denied.returncode != 0
     assert 'User "viewer" cannot delete resource "secrets" in API group "" in the namespace "openshift-config"' \
         in denied.stderr

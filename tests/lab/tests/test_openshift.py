@@ -86,13 +86,13 @@ def test_unchanged_reimport_keeps_resource_version_and_moved_digest_changes_it(a
     repo = "lab/moving-%s" % uuid.uuid4().hex[:8]
     pusher = images.Pusher(env["LAB_REGISTRY_BASIC"], env["LAB_REGISTRY_BASIC_PUSH_USER"],
                            env["LAB_REGISTRY_BASIC_PUSH_PASSWORD"], env["LAB_CA_FILE"])
-    first, _ = pusher.image(repo, ["1.0"], "first " + repo)
+    first, _dummy = pusher.image(repo, ["1.0"], "first " + repo)
     ref = env["LAB_REGISTRY_BASIC"] + "/" + repo + ":1.0"
     created = isi(admin, "moving", [image(ref, "1.0")]).json()["status"]["import"]
     rv = created["metadata"]["resourceVersion"]
     again = isi(admin, "moving", [image(ref, "1.0")], resourceVersion=rv).json()["status"]["import"]
     assert again["metadata"]["resourceVersion"] == rv
-    second, _ = pusher.image(repo, ["1.0"], "second " + repo)
+    second, _dummy = pusher.image(repo, ["1.0"], "second " + repo)
     moved = isi(admin, "moving", [image(ref, "1.0")]).json()["status"]["import"]
     assert moved["metadata"]["resourceVersion"] != rv
     items = moved["status"]["tags"][0]["items"]

@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import socket
+import tempfile
+import threading
+
+import pytest
+
+from ansible.module_utils.six.moves import BaseHTTPServer
+
+from ansible_collections.ocp.registry.plugins.module_utils import cluster
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import (
+    RESOURCES,
+    Client,
+    ClusterError,
+    ConfigError,
+    Connection,
+    connect,
+    error_message,
+    resolve_auth,
+)
+
+
+# ------------------------------------------------------------------ option / environment precedence
+
+@pytest.mark.parametrize("params, environ, expected", [
+    ({"host": "https://a:6443/"}, {"K8S_AUTH_HOST": "https://b"}, {"host": "https://a:6443"}),
+    ({}, {"K8S_AUTH_HOST": "https://b", "K8S_AUTH_API_KEY": "t"}, {"host": "https://b", "api_key": "t"}),
+    ({}, {"K8S_AUTH_VERIFY_SSL": "false"}, {"validate_certs": False}),
+    ({}, {"K8S_AUTH_VALIDATE_CERTS": "no", "K8S_AUTH_VERIFY_SSL": "true"}, {"validate_certs": False}),
+    ({"validate_certs": True}, {"K8S_AUTH_VERIFY_SSL": "false"}, {"validate_certs": True}),
+    ({}, {"K8S_AUTH_VERIFY_SSL": "True"}, {"validate_certs": True}),
+    ({}, {"K8S_AUTH_SSL_CA_CERT": "/ca.crt"}, {"ca_cert": "/ca.crt"}),
+    ({}, {"K8S_AUTH_CERT_FILE": "/c", "K8S_AUTH_KEY_FILE": "/k"}, {"client_cert": "/c", "client_key": "/k"}),
+    ({}, {"K8S_AUTH_IMPERSONATE_GROUPS": "a, b"}, {"impersonate_groups": ["a", "b"]}),
+    ({"context": "ctx"}, {"K8S_AUTH_CONTEXT": "other", "K8S_AUTH_KUBECONFIG": "/k"}, {"context": "ctx", "kubeconfig": "/k"}),
+])
+def test_resolve_auth_precedence(params, environ, expected):
+    auth = resolve_auth(params, environ)
+    for key, value in expected.items():
+        assert auth[key] == value
+    assert set(k for k in auth if k != "proxy_headers") == set(expected)
+
+
+def test_inline_credentials_do_not_need_a_kubeconfig():
+    conn = connect(resolve_auth({"host": "api.example.com:6443", "api_key": "sekrit"}, {}))
+    assert conn.host == "https://api.example.com:6443" and conn.token == "sekrit" and conn.validate_certs is True
+
+
+def test_kubeconfig_is_loaded_by_the_kubernetes_loader(tmp_path):
+    pytest.importorskip("kubernetes")
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "one",
+              "clusters": [{"name": "c", "cluster": {"server": "https://one.example:6443"}},
+                           {"name": "d", "cluster": {"server": "https://two.example:6443",
+                                                     "insecure-skip-tls-verify": True}}],
+              "users": [{"name": "u", "user": {"token": "token-one"}}, {"name": "v", "user": {"token": "token-two"}}],
+              "contexts": [{"name": "one", "context": {"cluster": "c", "user": "u"}},
+                           {"name": "two", "context": {"cluster": "d", "user": "v"}}]}
+    path = tmp_path / "kubeconfig"
+    path.write_text(json.dumps(config))
+    conn = connect(resolve_auth({"kubeconfig": str(path)}, {}))
+    assert (conn.host, conn.token) == ("https://one.example:6443", "token-one")
+    conn = connect(resolve_auth({"kubeconfig": str(path), "context": "two"}, {}))
+    assert (conn.host, conn.token, conn.validate_certs) == ("https://two.example:6443", "token-two", False)
+    conn = connect(resolve_auth({"kubeconfig": config, "api_key": "override"}, {}))
+    assert conn.token == "override"
+    conn = connect(resolve_auth({}, {"K8S_AUTH_KUBECONFIG": str(path), "K8S_AUTH_CONTEXT": "two"}))
+    assert conn.host == "https://two.example:6443"
+
+
+def test_missing_kubeconfig_is_a_clear_error(tmp_path):
+    pytest.importorskip("kubernetes")
+    with pytest.raises(ConfigError) as err:
+        connect(resolve_auth({"kubeconfig": str(tmp_path / "nope")}, {}))
+    assert "does not exist" in str(err.value) and "K8S_AUTH_KUBECONFIG" in str(err.value)
+
+
+def test_two_impersonated_groups_are_refused():
+    with pytest.raises(ConfigError):
+        connect(resolve_auth({"host": "https://h", "api_key": "t", "impersonate_groups": ["a", "b"]}, {}))
+
+
+# ------------------------------------------------------------------ error messages
+
+@pytest.mark.parametrize("status, body, words", [
+    (401, {"reason": "Unauthorized", "message": "Unauthorized"}, ["401", "credentials", "api_key"]),
+    (403, {"reason": "Forbidden",
+           "message": 'secrets "pull-secret" is forbidden: User "viewer" cannot update resource "secrets" in API '
+                      'group "" in the namespace "openshift-config"'},
+     ['User "viewer" cannot update resource "secrets"', "openshift-config", "grant"]),
+    (404, {"message": 'secrets "x" not found'}, ['secrets "x" not found', "404"]),
+    (409, {"reason": "Conflict", "message": "the object has been modified"}, ["409", "modified"]),
+    (422, {"message": "invalid", "details": {"causes": [{"field": "spec.replicas", "message": "Invalid value: -1"}]}},
+     ["422", "spec.replicas: Invalid value: -1"]),
+    (429, {}, ["429", "request_retries"]),
+    (500, {"reason": "InternalError", "message": "boom"}, ["500", "boom"]),
+])
+def test_error_messages_say_what_to_do(status, body, words):
+    message = error_message(status, body, "PUT", "/api/v1/namespaces/openshift-config/secrets/pull-secret")
+    for word in words:
+        assert word in message
+
+
+# ------------------------------------------------------------------ retries against a real local HTTP server
+
+class Script(object):
+    """Answers for the next requests: (status, headers, body) or 'reset'."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.seen = []
+
+
+def serve(script):
+    class Handler(BaseHTTPServer.BaseHTTPRequestHandler):
+        def _answer(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            script.seen.append((self.command, self.path, dict(self.headers), body))
+            answer = script.answers.pop(0) if script.answers else (200, {}, {"kind": "Secret"})
+            if answer == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+                return
+            status, headers, payload = answer
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_PUT = do_PATCH = do_POST = do_DELETE = _answer
+
+        def log_message(self, *args):
+            return
+
+    server = BaseHTTPServer.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.daemon = True
+    thread.start()
+    return server
+
+
+@pytest.fixture()
+def api():
+    servers = []
+
+    def make(answers, **kwargs):
+        script = Script(answers)
+        server = serve(script)
+        servers.append(server)
+        sleeps = []
+        conn = Connection("http://127.0.0.1:%d" % server.server_address[1], token="planted-token-abc")
+        client = Client(conn, timeout=5, sleep=sleeps.append, **kwargs)
+        return client, script, sleeps
+    yield make
+    for server in servers:
+        server.shutdown()
+
+
+def test_get_retries_5xx_and_honours_retry_after(api):
+    client, script, sleeps = api([(500, {}, {"reason": "InternalError"}), (429, {"Retry-After": "2"}, {}),
+                                  (200, {}, {"metadata": {"name": "x"}})])
+    assert client.get(RESOURCES["secret"], "x", "ns") == {"metadata": {"name": "x"}}
+    assert len(script.seen) == 3 and client.requests == 3
+    assert sleeps[1] == 2.0 and 0 < sleeps[0] <= 0.2
+    assert script.seen[0][2]["Authorization"] == "Bearer planted-token-abc"
+
+
+def test_get_retries_connection_resets(api):
+    client, script, sleeps = api(["reset", (200, {}, {"ok": True})])
+    assert client.get(RESOURCES["secret"], "x", "ns") == {"ok": True}
+    assert len(sleeps) == 1
+
+
+def test_writes_are_not_repeated_after_a_server_error(api):
+    client, script, sleeps = api([(500, {}, {"reason": "InternalError", "message": "etcd"})])
+    with pytest.raises(ClusterError) as err:
+        client.replace(RESOURCES["secret"], {"metadata": {"name": "x", "resourceVersion": "1"}}, "ns")
+    assert err.value.status == 500 and len(script.seen) == 1 and sleeps == []
+
+
+def test_writes_are_repeated_after_429(api):
+    client, script, sleeps = api([(429, {"Retry-After": "1"}, {}), (200, {}, {"done": True})])
+    assert client.patch(RESOURCES["secret"], "x", {"data": {}}, "ns") == {"done": True}
+    assert [s[0] for s in script.seen] == ["PATCH", "PATCH"] and sleeps == [1.0]
+
+
+def test_retries_are_bounded(api):
+    client, script, sleeps = api([(503, {}, {})] * 10, retries=2)
+    with pytest.raises(ClusterError) as err:
+        client.get(RESOURCES["secret"], "x", "ns")
+    assert err.value.status == 503 and len(script.seen) == 3
+
+
+def test_retry_after_is_capped(api):
+    client, script, sleeps = api([(429, {"Retry-After": "3600"}, {}), (200, {}, {})])
+    client.get(RESOURCES["secret"], "x", "ns")
+    assert sleeps == [10.0]
+
+
+def test_requests_carry_known_paths_and_options(api):
+    client, script, sleeps = api([(200, {}, {})] * 4)
+    client.patch(RESOURCES["registry_config"], "cluster", {"spec": {}}, dry_run=True)
+    client.list(RESOURCES["route"], "openshift-image-registry", label_selector="a=b")
+    client.create(RESOURCES["imagestreamimport"], {"metadata": {"name": "s"}}, namespace="ns")
+    client.patch(RESOURCES["secret"], "x", [{"op": "remove", "path": "/data/a"}], "ns", patch_type="json")
+    methods = [(seen[0], seen[1]) for seen in script.seen]
+    assert methods[0] == ("PATCH", "/apis/imageregistry.operator.openshift.io/v1/configs/cluster?dryRun=All&"
+                                   "fieldValidation=Strict")
+    assert methods[1] == ("GET", "/apis/route.openshift.io/v1/namespaces/openshift-image-registry/routes?"
+                                 "labelSelector=a%3Db")
+    assert methods[2][1].startswith("/apis/image.openshift.io/v1/namespaces/ns/imagestreamimports")
+    assert script.seen[0][2]["Content-Type"] == "application/merge-patch+json"
+    assert script.seen[3][2]["Content-Type"] == "application/json-patch+json"
+
+
+def test_not_found_can_be_allowed(api):
+    client, script, sleeps = api([(404, {}, {"reason": "NotFound", "message": 'secrets "x" not found'})] * 2)
+    assert client.get(RESOURCES["secret"], "x", "ns", missing_ok=True) is None
+    assert client.delete(RESOURCES["secret"], "x", "ns") is None
+
+
+def test_errors_never_carry_the_token(api):
+    client, script, sleeps = api([(403, {}, {"reason": "Forbidden", "message": "forbidden"})])
+    with pytest.raises(ClusterError) as err:
+        client.get(RESOURCES["secret"], "x", "ns")
+    assert "planted-token-abc" not in str(err.value)
+
+
+def test_unreachable_server_is_reported_with_its_address():
+    conn = Connection("http://127.0.0.1:9", token="t")
+    client = Client(conn, timeout=2, retries=1, sleep=lambda s: None)
+    with pytest.raises(ClusterError) as err:
+        client.get(RESOURCES["secret"], "x", "ns")
+    assert "cannot reach the API server at http://127.0.0.1:9" in str(err.value)
+
+
+def test_tls_failure_names_the_ca_option():
+    # a TLS server whose certificate nobody trusts: the system trust store refuses it
+    ssl = pytest.importorskip("ssl")
+    if not hasattr(ssl, "SSLContext"):
+        pytest.skip("no ssl")
+    trustme = pytest.importorskip("cryptography")
+    del trustme
+    pki = _self_signed()
+    server = serve(Script([]))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki[0], pki[1])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    try:
+        conn = Connection("https://127.0.0.1:%d" % server.server_address[1], token="t")
+        client = Client(conn, timeout=2, retries=3, sleep=lambda s: None)
+        with pytest.raises(ClusterError) as err:
+            client.get(RESOURCES["secret"], "x", "ns")
+        assert "TLS verification" in str(err.value) and "ca_cert" in str(err.value) and client.requests == 1
+    finally:
+        server.shutdown()
+
+
+def _self_signed():
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u"untrusted")])
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(u"127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    directory = tempfile.mkdtemp()
+    cert_path, key_path = os.path.join(directory, "c.pem"), os.path.join(directory, "k.pem")
+    with open(cert_path, "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                       serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_module_utils_has_no_hidden_network_defaults():
+    assert cluster.SAFE_METHODS == ("GET", "HEAD")

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every integration target against the lab (or a real cluster: see tests/lab/README.md) and scans all
+# of their output for the secrets the lab planted. Usage: tests/integration/run.sh [target ...]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+: "${LAB_DIR:=$ROOT/.lab}"
+# shellcheck disable=SC1091
+source "$LAB_DIR/lab.env"
+export ANSIBLE_COLLECTIONS_PATH=$ROOT/build ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+OUT=$ROOT/tests/output/integration
+mkdir -p "$OUT"
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(ls tests/integration/targets)
+fi
+secrets=("$LAB_ADMIN_TOKEN" "$LAB_VIEWER_TOKEN" "$LAB_EDITOR_TOKEN" "$LAB_REGISTRY_BASIC_PASSWORD"
+         "$LAB_REGISTRY_TOKEN_PASSWORD" "$LAB_REGISTRY_BASIC_PUSH_PASSWORD" "$LAB_REGISTRY_TOKEN_PUSH_PASSWORD"
+         "$(printf '%s:%s' "$LAB_REGISTRY_BASIC_USER" "$LAB_REGISTRY_BASIC_PASSWORD" | base64 -w0)"
+         "$(printf '%s:%s' "$LAB_REGISTRY_TOKEN_USER" "$LAB_REGISTRY_TOKEN_PASSWORD" | base64 -w0)"
+         "planted-secret-")
+failed=0
+for target in "${targets[@]}"; do
+  log=$OUT/$target.log
+  started=$(date +%s)
+  "$ROOT/.venv/bin/ansible-playbook" -i localhost, -c local --diff -v \
+    -e "target=$target" -e "ansible_python_interpreter=$ROOT/.venv/bin/python" \
+    tests/integration/target.yml >"$log" 2>&1
+  rc=$?
+  leaked=""
+  for s in "${secrets[@]}"; do
+    if [ -n "$s" ] && grep -qF -- "$s" "$log"; then leaked="$leaked ${s:0:6}..."; fi
+  done
+  if [ $rc -ne 0 ]; then
+    echo "FAIL integration/$target (rc=$rc, $(( $(date +%s) - started ))s): see $log"; tail -25 "$log"; failed=1
+  elif [ -n "$leaked" ]; then
+    echo "FAIL integration/$target: planted secrets reached the output:$leaked"; failed=1
+  else
+    echo "ok   integration/$target ($(( $(date +%s) - started ))s, $(grep -c '^TASK' "$log") tasks, no secret in output)"
+  fi
+done
+exit $failed

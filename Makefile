@@ -61,11 +61,11 @@ integration: venv collection
 test: setup
 	@tests/run-all.sh
 
-demo: setup
+demo: setup collection
 	$(BIN)/python -m tests.lab.labctl start
-	source .lab/lab.env && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build ANSIBLE_CONFIG=$(CURDIR)/tests/lab/ansible.cfg \
-	  $(MAKE) --no-print-directory collection && \
-	  ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-playbook -i playbooks/inventory/lab.yml playbooks/site.yml
+	source .lab/lab.env && K8S_AUTH_KUBECONFIG=$$LAB_KUBECONFIG ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build \
+	  $(BIN)/ansible-playbook -i tests/lab/inventory.yml playbooks/site.yml
+	@echo "The lab keeps running (source .lab/lab.env to use it); make lab-stop stops it."
 
 docs: venv collection
 	mkdir -p docs/modules

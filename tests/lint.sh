@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# yamllint on every YAML file, ansible-lint (production profile) on roles and playbooks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH=$ROOT/.venv/bin:$PATH NO_COLOR=1
+"$ROOT/.venv/bin/yamllint" -s .
+if [ -d playbooks ] || [ -d roles ]; then
+  cd "$ROOT/build/ansible_collections/ocp/registry"
+  ANSIBLE_COLLECTIONS_PATH="$ROOT/build" "$ROOT/.venv/bin/ansible-lint" --profile production --offline playbooks $(ls -d roles 2>/dev/null)
+fi

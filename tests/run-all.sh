@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` and CI run it: start the lab, run every kind of test, stop the lab,
+# print one summary line, exit non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=$ROOT/.venv/bin
+declare -a results=()
+failed=0
+started=$(date +%s)
+
+step() {
+  local name=$1; shift
+  local t0
+  t0=$(date +%s)
+  echo "=== $name"
+  if "$@"; then
+    results+=("$name: ok ($(( $(date +%s) - t0 ))s)")
+  else
+    results+=("$name: FAILED ($(( $(date +%s) - t0 ))s)")
+    failed=1
+  fi
+}
+
+lab_processes() {
+  local n=0
+  if [ -f .lab/pids ]; then
+    while read -r pid _name; do kill -0 "$pid" 2>/dev/null && n=$((n + 1)); done < .lab/pids
+  fi
+  echo $n
+}
+
+check_lab_stopped() {
+  local pids
+  pids=$(cut -d' ' -f1 .lab/pids.last 2>/dev/null)
+  "$VENV/python" -m tests.lab.labctl stop
+  for pid in $pids; do
+    if kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+      echo "lab process $pid is still running after make lab-stop"; return 1
+    fi
+  done
+  echo "lab stopped, no process left"
+}
+
+make --no-print-directory collection >/dev/null || exit 1
+step "lab start" "$VENV/python" -m tests.lab.labctl start
+cp .lab/pids .lab/pids.last 2>/dev/null
+step "sanity" make --no-print-directory sanity
+step "units" make --no-print-directory units
+step "lab tests" "$VENV/python" -m pytest -q tests/lab/tests
+step "integration" tests/integration/run.sh
+step "lint" tests/lint.sh
+step "collection build" tests/build-install.sh
+step "lab stop" check_lab_stopped
+
+echo
+printf '%s\n' "${results[@]}"
+total=$(( $(date +%s) - started ))
+if [ $failed -eq 0 ]; then
+  echo "SUMMARY: all ${#results[@]} steps passed in ${total}s"
+else
+  echo "SUMMARY: $(printf '%s\n' "${results[@]}" | grep -c FAILED) of ${#results[@]} steps FAILED in ${total}s"
+fi
+exit $failed

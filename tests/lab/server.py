@@ -170,6 +170,11 @@ class Api:
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": host}]}
         if path == "/apis":
             return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [self._group(g) for g in self._groups()]}
+        if path == "/openapi/v2":
+            # an empty OpenAPI v2 document: older clients (kubectl < 1.27) download it before validating and
+            # skip kinds it does not describe; they ask for protobuf, newer ones for JSON
+            return 200, {"swagger": "2.0", "info": {"title": "Kubernetes", "version": K8S_VERSION["gitVersion"]},
+                         "paths": {}, "definitions": {}}
         if path == "/openapi/v3":
             gvs = sorted({(r.group, r.version) for r in kube.RESOURCES})
             return 200, {"paths": {_gv_path(g, v): {"serverRelativeURL": "/openapi/v3/%s?hash=lab" % _gv_path(g, v)}
@@ -509,7 +514,8 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, code: int, body, headers=None):
         data = json.dumps(body).encode() if not isinstance(body, bytes) else body
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        if "Content-Type" not in (headers or {}):
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         for key, value in (headers or {}).items():
@@ -579,6 +585,11 @@ class Handler(BaseHTTPRequestHandler):
                                 503: "the server is currently unable to handle the request"}
                     raise ApiError(code, fault.get("reason") or reasons.get(code, "InternalError"),
                                    fault.get("message") or messages.get(code, "Internal error occurred: injected fault"))
+            if path == "/openapi/v2" and "protobuf" in self.headers.get("Accept", ""):
+                entry.update(status=200)
+                lab.log.add(entry)
+                self._send(200, b"\x0a\x032.0", {"Content-Type": "application/octet-stream"})
+                return
             found = lab.api.discovery(path, self.headers.get("Host", ""))
             if found is not None:
                 status, payload = found

@@ -70,7 +70,8 @@ demo: setup collection
 docs: venv collection
 	mkdir -p docs/modules
 	for m in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
-	  ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-doc -t module ocp.registry.$$m > docs/modules/$$m.txt; \
+	  ANSIBLE_NOCOLOR=1 ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-doc -t module ocp.registry.$$m \
+	    | sed 's|(/.*/ansible_collections/|(ansible_collections/|' > docs/modules/$$m.txt; \
 	done
 
 clean: lab-stop

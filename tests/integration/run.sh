@@ -23,8 +23,8 @@ failed=0
 for target in "${targets[@]}"; do
   log=$OUT/$target.log
   started=$(date +%s)
-  "$ROOT/.venv/bin/ansible-playbook" -i localhost, -c local --diff -v \
-    -e "target=$target" -e "ansible_python_interpreter=$ROOT/.venv/bin/python" \
+  "${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}" -i localhost, -c local --diff -v \
+    -e "target=$target" -e "ansible_python_interpreter=${ANSIBLE_PYTHON:-$ROOT/.venv/bin/python}" \
     tests/integration/target.yml >"$log" 2>&1
   rc=$?
   leaked=""

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PATH=$ROOT/.venv/bin:$PATH NO_COLOR=1
-"$ROOT/.venv/bin/yamllint" -s .
+git ls-files -co --exclude-standard -- "*.yml" "*.yaml" | grep -v "^build/" | xargs "$ROOT/.venv/bin/yamllint" -s
 if [ -d playbooks ] || [ -d roles ]; then
   cd "$ROOT/build/ansible_collections/ocp/registry"
   ANSIBLE_COLLECTIONS_PATH="$ROOT/build" "$ROOT/.venv/bin/ansible-lint" --profile production --offline playbooks $(ls -d roles 2>/dev/null)

@@ -331,9 +331,7 @@ class OpenShift:
             result["status"] = failure.status()
             return result
         image = found["image"]
-        image["dockerImageReference"] = "%s@%s" % (ref_text.split("@")[0].rsplit(":", 1)[0]
-                                                   if ":" in ref_text.split("/")[-1] or "@" in ref_text
-                                                   else ref_text, image["metadata"]["name"])
+        image["dockerImageReference"] = "%s@%s" % (_without_tag(ref_text), image["metadata"]["name"])
         result["status"] = {"metadata": {}, "status": "Success"}
         result["image"] = self._remember(image)
         if found.get("manifests"):
@@ -908,6 +906,13 @@ class OpenShift:
             status["imageStreamImportMode"] = obj.get("spec", {}).get("imageStreamImportMode") or "Legacy"
         if state in ("Managed", "Removed"):
             self._update(R["imagecfg"], "", "cluster", mutate)
+
+
+def _without_tag(ref_text):
+    """The user's reference without its tag or digest (busybox:1 -> busybox, host:5000/a/b@sha256:.. -> host:5000/a/b)."""
+    name = ref_text.split("@", 1)[0]
+    head, sep, last = name.rpartition("/")
+    return head + sep + last.split(":", 1)[0]
 
 
 def _admitted(route):

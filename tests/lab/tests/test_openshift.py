@@ -77,6 +77,15 @@ def test_single_tag_import_creates_stream(admin, env):
     assert secrets["kind"] == "SecretList"
 
 
+def test_import_by_digest_keeps_the_users_repository(admin, env):
+    tagged = isi(admin, "digest", [image(env["LAB_REGISTRY_BASIC"] + "/lab/app:1.1")], do_import=False)
+    digest = tagged.json()["status"]["images"][0]["image"]["metadata"]["name"]
+    by_digest = isi(admin, "digest", [image("%s/lab/app@%s" % (env["LAB_REGISTRY_BASIC"], digest), "pinned")])
+    result = by_digest.json()["status"]["images"][0]
+    assert result["status"]["status"] == "Success" and "tag" not in result
+    assert result["image"]["dockerImageReference"] == "%s/lab/app@%s" % (env["LAB_REGISTRY_BASIC"], digest)
+
+
 def test_token_registry_through_global_pull_secret(admin, env):
     resp = isi(admin, "secure", [image(env["LAB_REGISTRY_TOKEN"] + "/lab/app:2.0", "latest")])
     assert statuses(resp)[0]["status"] == "Success"

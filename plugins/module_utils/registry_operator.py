@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Applying the integrated registry's desired state through the image registry operator's config, and
+waiting for the operator to roll it out. The rules and the desired state are pure functions in
+integrated_registry; this module reads, writes and waits."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import time
+
+from ansible_collections.ocp.registry.plugins.module_utils import integrated_registry as ir
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+
+ROUTE_SECRET_KEYS = ("tls.crt", "tls.key", "tls.cacrt")
+CONFLICT_ATTEMPTS = 5
+PROGRESSING_ERROR_GRACE = 10.0
+
+
+class WaitFailed(Exception):
+    def __init__(self, message, progress, config=None):
+        super(WaitFailed, self).__init__(message)
+        self.message = message
+        self.progress = progress
+        self.config = config
+        self.result = None
+
+
+def _decode(data):
+    out = {}
+    for key, value in (data or {}).items():
+        out[key] = base64.b64decode(value)
+    return out
+
+
+def _encode(data):
+    return dict((k, base64.b64encode(v).decode("ascii")) for k, v in data.items())
+
+
+class Configurator(object):
+    def __init__(self, client, params, check_mode, sleep=time.sleep, clock=time.time):
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.sleep = sleep
+        self.clock = clock
+
+    def run(self):
+        params = self.params
+        backend = ir.validate_options(params)
+        options = dict(params["storage"][ir._option_name(backend)] or {}) if backend else {}
+        result = dict(changed=False, notes=[], storage_credentials={}, pvc_created=False)
+        spec = written = None
+        for attempt in range(CONFLICT_ATTEMPTS):
+            live = self.client.get(RESOURCES["registry_config"], ir.CONFIG_NAME)
+            spec, notes = ir.desired_spec(live.get("spec"), params, backend)
+            pvc, secret, secret_data = self._read_dependencies(spec, backend)
+            new_data, report = ir.secret_changes(backend, options, secret_data)
+            ir.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"))
+            self._check_route_secrets(spec)
+            before = dict(config=ir.masked_spec(live.get("spec")),
+                          storage_credentials=dict((k, ir.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
+            after = dict(config=ir.masked_spec(spec),
+                         storage_credentials=dict(before["storage_credentials"]))
+            for key, change in report.items():
+                after["storage_credentials"][key] = "%s (%s)" % (ir.MASK, change)
+            try:
+                if report:
+                    self._write_secret(secret, new_data)
+                create_pvc = backend == "pvc" and options.get("create") and pvc is None
+                if create_pvc:
+                    self._create_pvc(options)
+                config_changed = spec != (live.get("spec") or {})
+                written = live
+                if config_changed and not self.check_mode:
+                    body = dict(live, spec=spec)
+                    body.pop("status", None)
+                    written = self.client.replace(RESOURCES["registry_config"], body)
+            except ClusterError as exc:
+                if exc.status == 409 and attempt < CONFLICT_ATTEMPTS - 1:
+                    continue
+                raise
+            result.update(changed=bool(report or create_pvc or config_changed), notes=notes,
+                          storage_credentials=report, pvc_created=bool(create_pvc),
+                          diff=dict(before=before, after=after))
+            result["config"] = ir.masked_spec(spec if self.check_mode else written.get("spec"))
+            break
+        if params.get("wait") and not (self.check_mode and result["changed"]):
+            try:
+                state, progress, elapsed = self.wait(params.get("wait_timeout") or 600, params.get("wait_sleep") or 1.0)
+            except WaitFailed as exc:
+                exc.result = result
+                raise
+            result["wait"] = dict(waited=True, elapsed=round(elapsed, 1), progress=progress)
+            result.update(self.facts(state))
+        else:
+            if params.get("wait"):
+                result["wait"] = dict(waited=False, elapsed=0, progress=[],
+                                      skipped="check mode predicts the change; nothing was written to wait for")
+            result.update(self.facts(self._read_state(config=written)))
+        result["config"] = result.get("config") or ir.masked_spec(spec)
+        return result
+
+    def _read_dependencies(self, spec, backend):
+        storage = spec.get("storage") or {}
+        kind = ir.storage_kind(dict((k, v) for k, v in storage.items() if k != "managementState"))
+        pvc = None
+        if kind == "pvc":
+            claim = storage["pvc"].get("claim") or ir.DEFAULT_CLAIM
+            pvc = self.client.get(RESOURCES["pvc"], claim, ir.NAMESPACE, missing_ok=True)
+        secret = None
+        data = {}
+        if kind in ir.SECRET_KEYS or backend in ir.SECRET_KEYS:
+            secret = self.client.get(RESOURCES["secret"], ir.USER_SECRET, ir.NAMESPACE, missing_ok=True)
+            data = _decode((secret or {}).get("data"))
+        return pvc, secret, data
+
+    def _check_route_secrets(self, spec):
+        for route in spec.get("routes") or []:
+            name = route.get("secretName")
+            if not name:
+                continue
+            secret = self.client.get(RESOURCES["secret"], name, ir.NAMESPACE, missing_ok=True)
+            if secret is None:
+                raise ir.ValidationError("routes: secret_name %s of route %s does not exist in %s; create a Secret with "
+                                         "keys tls.crt, tls.key and tls.cacrt" % (name, route["name"], ir.NAMESPACE))
+            missing = [k for k in ROUTE_SECRET_KEYS if k not in (secret.get("data") or {})]
+            if missing:
+                raise ir.ValidationError("routes: secret %s/%s of route %s lacks %s (the operator needs tls.crt, "
+                                         "tls.key and tls.cacrt)" % (ir.NAMESPACE, name, route["name"], ", ".join(missing)))
+
+    def _write_secret(self, secret, data):
+        if self.check_mode:
+            return
+        if secret is None:
+            body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": _encode(data),
+                    "metadata": {"name": ir.USER_SECRET, "namespace": ir.NAMESPACE}}
+            self.client.create(RESOURCES["secret"], body, ir.NAMESPACE)
+        else:
+            body = dict(secret, data=_encode(data))
+            self.client.replace(RESOURCES["secret"], body, ir.NAMESPACE)
+
+    def _create_pvc(self, options):
+        if self.check_mode:
+            return
+        spec = {"accessModes": [options.get("access_mode") or "ReadWriteMany"],
+                "resources": {"requests": {"storage": options.get("size") or "100Gi"}}}
+        if options.get("storage_class"):
+            spec["storageClassName"] = options["storage_class"]
+        if options.get("volume_mode"):
+            spec["volumeMode"] = options["volume_mode"]
+        body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": spec,
+                "metadata": {"name": options["claim"], "namespace": ir.NAMESPACE}}
+        self.client.create(RESOURCES["pvc"], body, ir.NAMESPACE)
+
+    def _read_state(self, config=None):
+        """The config (read again unless given), the registry's routes and images.config."""
+        if config is None:
+            config = self.client.get(RESOURCES["registry_config"], ir.CONFIG_NAME)
+        routes = ir.owned_routes(self.client.list(RESOURCES["route"], ir.NAMESPACE).get("items") or [])
+        image_config = self.client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
+        return config, routes, image_config
+
+    @staticmethod
+    def facts(state):
+        config, routes, image_config = state
+        summary = ir.summary(config, routes, image_config)
+        return dict(conditions=summary["conditions"], rolled_out=summary["rolled_out"],
+                    rolled_out_reason=summary["rolled_out_reason"], hostnames=ir.hostnames(image_config, routes))
+
+    def wait(self, timeout, interval):
+        """Poll until the operator reports a finished rollout; fail on a condition waiting cannot clear."""
+        started = self.clock()
+        progress = []
+        error_since = None
+        while True:
+            state = self._read_state()
+            config = state[0]
+            done, reason = ir.rollout_state(*state)
+            elapsed = self.clock() - started
+            if not progress or progress[-1]["state"] != reason:
+                progress.append(dict(elapsed=round(elapsed, 1), state=reason))
+            if done:
+                return state, progress, elapsed
+            failure = ir.failure_reason(config)
+            progressing = ir.conditions_by_type(config.get("status")).get("Progressing") or {}
+            if failure is None and progressing.get("reason") == "Error" and \
+                    (config.get("status") or {}).get("observedGeneration") == config["metadata"].get("generation"):
+                error_since = error_since if error_since is not None else elapsed
+                if elapsed - error_since >= PROGRESSING_ERROR_GRACE:
+                    failure = "Progressing Error: %s" % progressing.get("message")
+            else:
+                error_since = None
+            if failure:
+                raise WaitFailed("the registry cannot roll out: %s" % failure, progress, config)
+            if elapsed >= timeout:
+                raise WaitFailed("the registry did not roll out within %ss: %s" % (timeout, reason), progress, config)
+            self.sleep(interval)

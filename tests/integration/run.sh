@@ -23,9 +23,14 @@ failed=0
 for target in "${targets[@]}"; do
   log=$OUT/$target.log
   started=$(date +%s)
-  "${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}" -i localhost, -c local --diff -v \
-    -e "target=$target" -e "ansible_python_interpreter=${ANSIBLE_PYTHON:-$ROOT/.venv/bin/python}" \
-    tests/integration/target.yml >"$log" 2>&1
+  (
+    # a target's `environment` file is exported into the ansible-playbook process, as AWX injects credentials
+    envfile=tests/integration/targets/$target/environment
+    if [ -f "$envfile" ]; then set -a; source "$envfile"; set +a; fi
+    exec "${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}" -i localhost, -c local --diff -vvv \
+      -e "target=$target" -e "ansible_python_interpreter=${ANSIBLE_PYTHON:-$ROOT/.venv/bin/python}" \
+      tests/integration/target.yml
+  ) >"$log" 2>&1
   rc=$?
   leaked=""
   for s in "${secrets[@]}"; do

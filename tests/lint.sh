@@ -9,3 +9,8 @@ if [ -d playbooks ] || [ -d roles ]; then
   cd "$ROOT/build/ansible_collections/ocp/registry"
   ANSIBLE_COLLECTIONS_PATH="$ROOT/build" "$ROOT/.venv/bin/ansible-lint" --profile production --offline playbooks $(ls -d roles 2>/dev/null)
 fi
+# every role's argument spec renders
+for role in $(ls roles 2>/dev/null); do
+  ANSIBLE_COLLECTIONS_PATH="$ROOT/build" "$ROOT/.venv/bin/ansible-doc" -t role "ocp.registry.$role" >/dev/null
+  echo "ansible-doc -t role ocp.registry.$role renders"
+done

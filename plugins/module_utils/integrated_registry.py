@@ -365,9 +365,8 @@ def desired_spec(live_spec, params, backend):
         if params.get(option) is not None:
             spec[field] = params[option]
     if params.get("routes") is not None:
-        spec["routes"] = [dict((f, r[o]) for o, f in (("name", "name"), ("hostname", "hostname"),
-                                                       ("secret_name", "secretName")) if r.get(o))
-                          for r in params["routes"]]
+        fields = (("name", "name"), ("hostname", "hostname"), ("secret_name", "secretName"))
+        spec["routes"] = [dict((f, r[o]) for o, f in fields if r.get(o)) for r in params["routes"]]
         if not spec["routes"]:
             del spec["routes"]
     if params.get("proxy") is not None:
@@ -434,9 +433,9 @@ def check_against_live(spec, pvc, secret_keys, options, allow_empty_dir_replicas
             option = [o for o, k in SECRET_KEYS[backend] if k == key][0]
             errors.append('storage.%s.%s: secret "%s/%s" does not contain required key "%s"; give %s'
                           % (backend, option, NAMESPACE, USER_SECRET, key, option))
-    if backend == "swift" and not any(k in secret_keys for k in ("REGISTRY_STORAGE_SWIFT_USERNAME",
-                                                                  "REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALID",
-                                                                  "REGISTRY_STORAGE_SWIFT_TOKENID")):
+    swift_logins = ("REGISTRY_STORAGE_SWIFT_USERNAME", "REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALID",
+                    "REGISTRY_STORAGE_SWIFT_TOKENID")
+    if backend == "swift" and not any(k in secret_keys for k in swift_logins):
         errors.append("storage.swift: give username and password, application_credential_id (or _name) with "
                       "application_credential_secret, or token_id: the operator needs one of them")
     if errors:
@@ -476,9 +475,8 @@ def failure_reason(config):
     if (config.get("status") or {}).get("observedGeneration") != generation:
         return None
     degraded = conds.get("Degraded") or {}
-    if degraded.get("status") == "True" and degraded.get("reason") in ("VerificationFailed", "StorageNotConfigured",
-                                                                        "ProgressDeadlineExceeded", "RouteDegraded",
-                                                                        "RemoveFailed"):
+    permanent = ("VerificationFailed", "StorageNotConfigured", "ProgressDeadlineExceeded", "RouteDegraded", "RemoveFailed")
+    if degraded.get("status") == "True" and degraded.get("reason") in permanent:
         return "Degraded %s: %s" % (degraded.get("reason"), degraded.get("message"))
     storage = conds.get("StorageExists") or {}
     if storage.get("status") == "False" and storage.get("reason") in ("PVC Issues Found", "PVC Already Exists",

@@ -12,7 +12,7 @@ module: integrated_registry
 short_description: Configure OpenShift's integrated image registry through the image registry operator
 version_added: 0.1.0
 description:
-  - Manages C(configs.imageregistry.operator.openshift.io/cluster), the image registry operator's config:
+  - Manages C(configs.imageregistry.operator.openshift.io/cluster), the image registry operator's config, with its
     management state, storage (one backend, with its credentials in
     C(openshift-image-registry/image-registry-private-configuration-user)), replicas, rollout strategy,
     routes, placement, proxy and log levels.
@@ -289,7 +289,7 @@ options:
     type: int
   allow_empty_dir_replicas:
     description:
-      - Allow more than one replica on emptyDir storage (each replica keeps its own images: pushes get lost).
+      - Allow more than one replica on emptyDir storage (each replica keeps its own images, so pushes get lost).
     type: bool
     default: false
   rollout_strategy:
@@ -371,7 +371,7 @@ options:
     default: 1
 notes:
   - The operator writes defaults back into its config (C(httpSecret), the default claim name, generated bucket
-    names). They are live values like any other: options left out keep them, so later runs stay idempotent.
+    names). They are live values like any other, and options left out keep them, so later runs stay idempotent.
 """
 
 EXAMPLES = r"""
@@ -474,10 +474,13 @@ from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import
 from ansible_collections.ocp.registry.plugins.module_utils.registry_operator import Configurator, WaitFailed
 
 
-def _strings(*names, **secret):
+def _strings(*names, **kinds):
     spec = dict((n, dict(type="str")) for n in names)
-    for name in secret.get("secrets", ()):
+    for name in kinds.get("secrets", ()):
         spec[name] = dict(type="str", no_log=True)
+    for name in kinds.get("references", ()):
+        # names of things that hold secrets, not secrets themselves
+        spec[name] = dict(type="str", no_log=False)
     return spec
 
 
@@ -485,7 +488,7 @@ def argument_spec():
     s3 = _strings("bucket", "region", "region_endpoint", "key_id", "trusted_ca", secrets=("access_key", "secret_key"))
     s3.update(encrypt=dict(type="bool"), virtual_hosted_style=dict(type="bool"), chunk_size_mib=dict(type="int"),
               cloud_front=dict(type="dict", options=_strings("base_url", "keypair_id", "duration",
-                                                             "private_key_secret", "private_key_key")))
+                                                             references=("private_key_secret", "private_key_key"))))
     azure = _strings("account_name", "container", "cloud_name", secrets=("account_key",))
     azure["network_access"] = dict(type="dict", options=dict(
         type=dict(type="str", choices=["External", "Internal"]),
@@ -502,8 +505,8 @@ def argument_spec():
                                                  "region_name", "tenant", "tenant_id", "username",
                                                  "application_credential_id", "application_credential_name",
                                                  secrets=("password", "application_credential_secret", "token_id"))),
-        ibmcos=dict(type="dict", options=_strings("bucket", "location", "resource_group_name", "resource_key_crn",
-                                                  "service_instance_crn", secrets=("api_key",))),
+        ibmcos=dict(type="dict", options=_strings("bucket", "location", "resource_group_name", "service_instance_crn",
+                                                  secrets=("api_key",), references=("resource_key_crn",))),
     )
     levels = ["Normal", "Debug", "Trace", "TraceAll"]
     return dict(

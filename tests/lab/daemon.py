@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import ssl
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from cryptography.hazmat.primitives import serialization
 
@@ -79,15 +78,6 @@ def token_handler(issuer: TokenIssuer):
     return TokenHandler
 
 
-def serve_tls(handler, port, cert, key):
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    httpd.daemon_threads = True
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    return httpd
-
-
 def main():
     parser = argparse.ArgumentParser(description="run the lab's API emulator and token issuer")
     parser.add_argument("config")
@@ -102,7 +92,7 @@ def main():
     issuer = TokenIssuer(signing_key, config["token_issuer_name"], config["token_service"],
                          {token_reg["user"]: token_reg["password"], token_reg["push_user"]: token_reg["push_password"]},
                          pushers=(token_reg["push_user"],))
-    tokens = serve_tls(token_handler(issuer), config["token_port"], config["api_cert"], config["api_key"])
+    tokens = server.serve_tls(token_handler(issuer), config["token_port"], config["api_cert"], config["api_key"])
     for httpd in (api, tokens):
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
     lab.openshift.start()

@@ -665,11 +665,15 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": "no such control: %s %s" % (method, path)})
 
 
-def make_server(lab, port: int, cert: str, key: str) -> ThreadingHTTPServer:
-    handler = type("LabHandler", (Handler,), {"lab": lab})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
+def serve_tls(handler, port: int, cert: str, key: str) -> ThreadingHTTPServer:
+    """A threading HTTPS server on 127.0.0.1 only."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    return server
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    return httpd
+
+
+def make_server(lab, port: int, cert: str, key: str) -> ThreadingHTTPServer:
+    return serve_tls(type("LabHandler", (Handler,), {"lab": lab}), port, cert, key)

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Registry entries in a host's credentials file (containers auth.json, docker config.json, kubelet
+config.json): where each tool looks, and an atomic 0600 write that keeps everything else in the file."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import tempfile
+
+from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig
+
+PRESETS = ("podman", "docker", "kubelet")
+
+
+def default_path(preset, environ=None, uid=None):
+    """The file each tool reads for the user this runs as (containers-auth.json(5), docker, the kubelet)."""
+    environ = os.environ if environ is None else environ
+    uid = os.getuid() if uid is None else uid
+    if preset == "kubelet":
+        return "/var/lib/kubelet/config.json"
+    if preset == "docker":
+        base = environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+        return os.path.join(base, "config.json")
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return os.path.join(runtime, "containers", "auth.json")
+    return "/run/containers/%d/auth.json" % uid
+
+
+class AuthFileError(ValueError):
+    pass
+
+
+def read(path):
+    """(raw bytes, document). A missing file is an empty document; a broken one is an error, left untouched."""
+    if not os.path.exists(path):
+        return b"", dockerconfig.load(b"")
+    if os.path.isdir(path):
+        raise AuthFileError("%s is a directory, not a credentials file" % path)
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        return raw, dockerconfig.load(raw)
+    except dockerconfig.DockerConfigError as exc:
+        raise AuthFileError("%s: %s; the file was left untouched, repair or remove it first" % (path, exc))
+
+
+def write(module, path, payload):
+    """Write payload to path atomically: temp file in the same directory, 0600, then atomic_move (which keeps
+    an existing file's owner). A missing parent directory is created 0700."""
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        os.makedirs(parent, 0o700)
+        os.chmod(parent, 0o700)
+    fd, tmp = tempfile.mkstemp(prefix=".auth-", dir=parent)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, payload)
+    finally:
+        os.close(fd)
+    module.atomic_move(tmp, path)
+    os.chmod(path, 0o600)
+
+
+def run(module, params):
+    entries = credentials.normalize(params.get("registries"))
+    path = params.get("path") or default_path(params.get("preset") or "podman")
+    result = dict(changed=False, path=path, changes=[])
+    if params.get("validate_credentials"):
+        result["checks"] = credentials.check_all(entries, params.get("registry_ca_cert"),
+                                                 params.get("registry_validate_certs"))
+    raw, doc = read(path)
+    new, report = dockerconfig.apply(doc, entries, params.get("exclusive"))
+    before, after = credentials.masked_views(doc, new, report)
+    if report:
+        style = dockerconfig.detect_style(raw) if raw else ("\t", True)
+        if not module.check_mode:
+            write(module, path, dockerconfig.dump(new, style))
+        result.update(changed=True, created=not raw)
+    result.update(changes=report, registries=dockerconfig.summary(new),
+                  diff=dict(before=dict(path=path, content=before), after=dict(path=path, content=after)))
+    return result

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Registry entries in a kubernetes.io/dockerconfigjson Secret, merged under optimistic concurrency, and the
+Secret's links to service accounts (as `oc secrets link` makes them)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+
+from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+
+SECRET_TYPE = "kubernetes.io/dockerconfigjson"
+KEY = ".dockerconfigjson"
+ATTEMPTS = 10
+GLOBAL = ("openshift-config", "pull-secret")
+
+
+class PullSecretError(ValueError):
+    pass
+
+
+class PullSecret(object):
+    def __init__(self, client, params, check_mode):
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.namespace = params["namespace"]
+        self.name = params["name"]
+        self.conflicts = 0
+
+    def run(self):
+        entries = credentials.normalize(self.params.get("registries"))
+        result = dict(changed=False, changes=[], links=[], conflicts_retried=0)
+        if self.params.get("validate_credentials"):
+            result["checks"] = credentials.check_all(entries, self.params.get("registry_ca_cert"),
+                                                     self.params.get("registry_validate_certs"))
+        if self.params["state"] == "absent":
+            return self._absent(result)
+        before, after = self._merge(entries, result)
+        result["diff"] = dict(before=before, after=after)
+        self._link(result)
+        result["conflicts_retried"] = self.conflicts
+        return result
+
+    def _read(self):
+        secret = self.client.get(RESOURCES["secret"], self.name, self.namespace, missing_ok=True)
+        if secret is None:
+            return None, b"", dockerconfig.load(b"")
+        if secret.get("type") != SECRET_TYPE:
+            raise PullSecretError("Secret %s/%s has type %s, not %s; this module changes only dockerconfigjson "
+                                  "Secrets (choose another name, or convert it yourself)"
+                                  % (self.namespace, self.name, secret.get("type"), SECRET_TYPE))
+        raw = base64.b64decode((secret.get("data") or {}).get(KEY, ""))
+        try:
+            return secret, raw, dockerconfig.load(raw)
+        except dockerconfig.DockerConfigError as exc:
+            raise PullSecretError("Secret %s/%s: %s; it was left untouched, repair or delete it first"
+                                  % (self.namespace, self.name, exc))
+
+    def _merge(self, entries, result):
+        for _attempt in range(ATTEMPTS):
+            secret, raw, doc = self._read()
+            new, report = dockerconfig.apply(doc, entries, self.params.get("exclusive"))
+            before, after = credentials.masked_views(doc, new, report)
+            if secret is None:
+                before = None
+            created = secret is None and self.params["state"] == "present"
+            if report or created:
+                payload = dockerconfig.dump(new, dockerconfig.detect_style(raw) if raw else (None, False))
+                try:
+                    self._write(secret, payload)
+                except ClusterError as exc:
+                    if exc.status == 409:
+                        self.conflicts += 1
+                        continue
+                    raise
+            result.update(changed=bool(report or created), changes=report, created=created,
+                          registries=dockerconfig.summary(new))
+            return before, after
+        raise PullSecretError("Secret %s/%s kept changing under this run (%d conflicts); try again"
+                              % (self.namespace, self.name, self.conflicts))
+
+    def _write(self, secret, payload):
+        if self.check_mode:
+            return
+        data = base64.b64encode(payload).decode("ascii")
+        if secret is None:
+            body = {"apiVersion": "v1", "kind": "Secret", "type": SECRET_TYPE,
+                    "metadata": {"name": self.name, "namespace": self.namespace}, "data": {KEY: data}}
+            self.client.create(RESOURCES["secret"], body, self.namespace)
+            return
+        body = dict(secret)
+        body["data"] = dict(secret.get("data") or {})
+        body["data"][KEY] = data
+        self.client.replace(RESOURCES["secret"], body, self.namespace)
+
+    def _link(self, result, unlink=False):
+        fields = [{"pull": "imagePullSecrets", "mount": "secrets"}[f] for f in self.params.get("link_for") or []]
+        for account in self.params.get("service_accounts") or []:
+            for _attempt in range(ATTEMPTS):
+                sa = self.client.get(RESOURCES["serviceaccount"], account, self.namespace, missing_ok=True)
+                if sa is None:
+                    if unlink:
+                        break
+                    raise PullSecretError('serviceaccounts "%s" not found in namespace %s; create it first or remove '
+                                          "it from service_accounts" % (account, self.namespace))
+                changed_fields = []
+                for field in fields:
+                    refs = sa.get(field) or []
+                    present = any(r.get("name") == self.name for r in refs)
+                    if unlink and present:
+                        sa[field] = [r for r in refs if r.get("name") != self.name]
+                        changed_fields.append(field)
+                    elif not unlink and not present:
+                        sa[field] = refs + [{"name": self.name}]
+                        changed_fields.append(field)
+                if changed_fields and not self.check_mode:
+                    try:
+                        self.client.replace(RESOURCES["serviceaccount"], sa, self.namespace)
+                    except ClusterError as exc:
+                        if exc.status == 409:
+                            self.conflicts += 1
+                            continue
+                        raise
+                if changed_fields:
+                    result["changed"] = True
+                    result["links"].append(dict(service_account=account, fields=changed_fields,
+                                                action="unlinked" if unlink else "linked"))
+                break
+
+    def _absent(self, result):
+        if (self.namespace, self.name) == GLOBAL:
+            raise PullSecretError("the global pull secret openshift-config/pull-secret is never deleted: nodes and "
+                                  "the cluster's own images need it; remove single entries with state: absent on them")
+        self._link(result, unlink=True)
+        secret = self.client.get(RESOURCES["secret"], self.name, self.namespace, missing_ok=True)
+        if secret is not None:
+            if secret.get("type") != SECRET_TYPE:
+                raise PullSecretError("Secret %s/%s has type %s, not %s; not deleting it"
+                                      % (self.namespace, self.name, secret.get("type"), SECRET_TYPE))
+            if not self.check_mode:
+                self.client.delete(RESOURCES["secret"], self.name, self.namespace)
+            raw = base64.b64decode((secret.get("data") or {}).get(KEY, ""))
+            try:
+                before = dockerconfig.masked(dockerconfig.load(raw))
+            except dockerconfig.DockerConfigError:
+                before = {"state": "present (unreadable content)"}
+            result.update(changed=True, deleted=True, diff=dict(before=before, after=None))
+        result["conflicts_retried"] = self.conflicts
+        return result

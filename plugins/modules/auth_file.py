@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: auth_file
+short_description: Registry credentials in a host's auth.json, docker config.json or kubelet config.json
+version_added: 0.1.0
+description:
+  - Adds, changes or removes registry entries in a credentials file on the target host, the way
+    C(podman login) does, without logging in when nothing would change and without putting the password on
+    a command line.
+  - Other entries, C(credHelpers) and unknown keys are kept; a run that changes nothing does not rewrite the file.
+  - The file is written atomically (temporary file in the same directory, then a rename), with mode 0600; an
+    existing file keeps its owner; a missing parent directory is created with mode 0700.
+  - Needs nothing but Python on the host.
+author:
+  - ocp.registry contributors (@ocp-registry)
+extends_documentation_fragment:
+  - ocp.registry.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the file and predicts; writes nothing. O(validate_credentials) still logs in.
+  diff_mode:
+    support: full
+    details: Each entry's username, with its secret masked and marked when it changes.
+  idempotent:
+    support: full
+options:
+  path:
+    description:
+      - The file to manage. Overrides O(preset).
+    type: path
+  preset:
+    description:
+      - Which tool's file to manage when O(path) is not given.
+      - V(podman) is the file podman, buildah and skopeo write for the connecting user,
+        C($XDG_RUNTIME_DIR/containers/auth.json), or C(/run/containers/<uid>/auth.json) (root, C(/run/containers/0/auth.json)).
+      - V(docker) is C($DOCKER_CONFIG/config.json) or C(~/.docker/config.json).
+      - V(kubelet) is C(/var/lib/kubelet/config.json), the credentials the kubelet pulls with (on OpenShift nodes the
+        machine-config operator writes it from the global pull secret; use M(ocp.registry.pull_secret) there).
+    type: str
+    choices: [podman, docker, kubelet]
+    default: podman
+  registries:
+    description: The entries to manage. Registries not listed are left alone unless O(exclusive=true).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      registry:
+        description: The key, V(host), V(host:port), V(host/namespace) or V(host/namespace/repository).
+        type: str
+        required: true
+      username:
+        description: User name.
+        type: str
+      password:
+        description: Password.
+        type: str
+      token:
+        description: A token used as the password. Give this or O(registries[].password).
+        type: str
+      email:
+        description: E-mail stored with the entry.
+        type: str
+      state:
+        description: V(absent) removes the entry.
+        type: str
+        choices: [present, absent]
+        default: present
+  exclusive:
+    description: Remove every entry not listed in O(registries).
+    type: bool
+    default: false
+  validate_credentials:
+    description:
+      - Before writing, log in to each registry of a present entry from the host. A refusal fails the task with
+        the registry's answer and nothing is written.
+    type: bool
+    default: false
+  registry_ca_cert:
+    description: CA bundle for the registries' TLS certificates during O(validate_credentials).
+    type: path
+  registry_validate_certs:
+    description: Verify the registries' certificates during O(validate_credentials). Turning this off is insecure.
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Credentials for podman, buildah and skopeo run as root
+  ocp.registry.auth_file:
+    registries:
+      - registry: registry.redhat.io
+        username: "12345678|my-service-account"
+        token: "{{ rh_registry_token }}"
+    validate_credentials: true
+
+- name: Docker's config.json of the connecting user
+  ocp.registry.auth_file:
+    preset: docker
+    registries:
+      - registry: quay.io/myorg
+        username: myorg+robot
+        token: "{{ quay_robot_token }}"
+
+- name: A file of our own, for a systemd unit that sets REGISTRY_AUTH_FILE
+  ocp.registry.auth_file:
+    path: /etc/mirror/auth.json
+    registries:
+      - registry: mirror.example.com:8443
+        username: puller
+        password: "{{ mirror_password }}"
+"""
+
+RETURN = r"""
+path:
+  description: The file managed.
+  returned: always
+  type: str
+  sample: /run/containers/0/auth.json
+changes:
+  description: One item per entry added, changed or removed; never a secret.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"registry": "quay.io", "action": "added", "username_changed": false, "secret_changed": true}]
+registries:
+  description: Every entry of the file afterwards (registry, username, has_credentials, email).
+  returned: always
+  type: list
+  elements: dict
+created:
+  description: Whether the file was (or would be) created.
+  returned: when changed
+  type: bool
+checks:
+  description: The login checks, when O(validate_credentials=true).
+  returned: when O(validate_credentials=true)
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ocp.registry.plugins.module_utils import auth_file, credentials
+
+
+def main():
+    spec = dict(
+        path=dict(type="path"),
+        preset=dict(type="str", choices=list(auth_file.PRESETS), default="podman"),
+        registries=dict(type="list", elements="dict", default=[], options=credentials.ENTRY_SPEC),
+        exclusive=dict(type="bool", default=False),
+    )
+    spec.update(credentials.CHECK_SPEC)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    try:
+        result = auth_file.run(module, module.params)
+    except (credentials.CredentialsError, auth_file.AuthFileError) as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot write the credentials file: %s" % exc, changed=False)
+    diff = result.pop("diff", None)
+    if module._diff and diff:
+        result["diff"] = diff
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: pull_secret
+short_description: Registry credentials in OpenShift pull secrets, merged and never clobbered
+version_added: 0.1.0
+description:
+  - Adds, changes or removes registry entries in a C(kubernetes.io/dockerconfigjson) Secret, by default the
+    global pull secret C(openshift-config/pull-secret). Other entries and keys stay exactly as they were.
+  - Writes carry the Secret's resourceVersion; on a 409 Conflict the Secret is read again and the entries
+    merged again, so parallel runs that each add a registry all land.
+  - Links the Secret to service accounts like C(oc secrets link) (C(imagePullSecrets) for pulls, C(secrets)
+    for builds), adding only missing links.
+  - With O(validate_credentials), logs in to each registry first and writes nothing if one refuses.
+  - Passwords and tokens never appear in the result, the diff or a warning.
+author:
+  - ocp.registry contributors (@ocp-registry)
+extends_documentation_fragment:
+  - ocp.registry.cluster
+  - ocp.registry.attributes
+  - ocp.registry.attributes.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    details: Reads and predicts; sends no write request. O(validate_credentials) still logs in (a read).
+  diff_mode:
+    support: full
+    details: Each entry's username, with its secret masked and marked when it changes.
+  idempotent:
+    support: full
+options:
+  namespace:
+    description: Namespace of the Secret.
+    type: str
+    default: openshift-config
+  name:
+    description: Name of the Secret.
+    type: str
+    default: pull-secret
+  registries:
+    description:
+      - The entries to manage. Registries not listed are left alone unless O(exclusive=true).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      registry:
+        description:
+          - The key, as container tools use it, V(host), V(host:port) or V(host/namespace) (most specific wins).
+        type: str
+        required: true
+      username:
+        description:
+          - User name. A registry.redhat.io service account looks like V(12345678|name), a Quay robot V(org+robot).
+        type: str
+      password:
+        description: Password.
+        type: str
+      token:
+        description: A token used as the password (service-account or robot token). Give this or O(registries[].password).
+        type: str
+      email:
+        description: E-mail stored with the entry.
+        type: str
+      state:
+        description: V(absent) removes the entry.
+        type: str
+        choices: [present, absent]
+        default: present
+  exclusive:
+    description:
+      - Remove every entry not listed in O(registries). On the global pull secret this drops the installer's
+        credentials too, which breaks cluster updates and Red Hat images; the diff lists what goes.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) creates the Secret when it is missing. V(absent) unlinks it from O(service_accounts) and deletes it
+        (never the global pull secret).
+    type: str
+    choices: [present, absent]
+    default: present
+  service_accounts:
+    description: Service accounts in O(namespace) to link the Secret to.
+    type: list
+    elements: str
+    default: []
+  link_for:
+    description:
+      - What the links are for, V(pull) (C(imagePullSecrets), pods pulling images) and/or V(mount) (C(secrets), builds
+        pushing images), as C(oc secrets link --for).
+    type: list
+    elements: str
+    choices: [pull, mount]
+    default: [pull]
+  validate_credentials:
+    description:
+      - Before writing, log in to each registry of a present entry (basic, or the bearer-token flow of quay.io and
+        registry.redhat.io). A refusal fails the task with the registry's answer and nothing is written.
+    type: bool
+    default: false
+  registry_ca_cert:
+    description: CA bundle for the registries' TLS certificates during O(validate_credentials).
+    type: path
+  registry_validate_certs:
+    description: Verify the registries' certificates during O(validate_credentials). Turning this off is insecure.
+    type: bool
+    default: true
+notes:
+  - The samples operator copies the global pull secret to C(openshift/samples-registry-credentials); adding a
+    registry to the global pull secret is normally the right fix for samples imports. See the module's guide in docs/.
+"""
+
+EXAMPLES = r"""
+- name: Add a mirror's credentials to the global pull secret
+  ocp.registry.pull_secret:
+    registries:
+      - registry: mirror.example.com:8443
+        username: "{{ mirror_user }}"
+        password: "{{ mirror_password }}"
+    validate_credentials: true
+    registry_ca_cert: /etc/pki/ca-trust/source/anchors/mirror-ca.crt
+
+- name: A Quay robot account for one namespace, linked to the pods' and builds' service accounts
+  ocp.registry.pull_secret:
+    namespace: my-app
+    name: quay-robot
+    registries:
+      - registry: quay.io/myorg
+        username: myorg+deployer
+        token: "{{ quay_robot_token }}"
+    service_accounts: [default, builder]
+    link_for: [pull, mount]
+
+- name: Remove a registry from the global pull secret
+  ocp.registry.pull_secret:
+    registries:
+      - registry: old-mirror.example.com
+        state: absent
+"""
+
+RETURN = r"""
+changes:
+  description: One item per entry this run added, changed or removed; never a secret.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"registry": "quay.io", "action": "changed", "username_changed": false, "secret_changed": true}]
+registries:
+  description: Every entry of the Secret afterwards (registry, username, has_credentials, email).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+links:
+  description: Service-account links this run added or removed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"service_account": "builder", "fields": ["imagePullSecrets"], "action": "linked"}]
+created:
+  description: Whether the Secret was (or in check mode would be) created.
+  returned: when O(state=present)
+  type: bool
+deleted:
+  description: Whether the Secret was (or would be) deleted.
+  returned: when O(state=absent) and it existed
+  type: bool
+checks:
+  description: The login checks, when O(validate_credentials=true).
+  returned: when O(validate_credentials=true)
+  type: list
+  elements: dict
+conflicts_retried:
+  description: How many 409 Conflicts were resolved by reading and merging again.
+  returned: always
+  type: int
+api_requests:
+  description: Requests sent to the API server.
+  returned: always
+  type: int
+"""
+
+from ansible_collections.ocp.registry.plugins.module_utils import credentials
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.pull_secret import GLOBAL, PullSecret, PullSecretError
+
+
+def main():
+    spec = dict(
+        namespace=dict(type="str", default="openshift-config"),
+        name=dict(type="str", default="pull-secret"),
+        registries=dict(type="list", elements="dict", default=[], options=credentials.ENTRY_SPEC),
+        exclusive=dict(type="bool", default=False),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        service_accounts=dict(type="list", elements="str", default=[]),
+        link_for=dict(type="list", elements="str", choices=["pull", "mount"], default=["pull"]),
+    )
+    spec.update(credentials.CHECK_SPEC)
+    module = ClusterModule(argument_spec=spec, supports_check_mode=True)
+    try:
+        manager = PullSecret(module.client, module.params, module.check_mode)
+        result = manager.run()
+    except (credentials.CredentialsError, PullSecretError) as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    except ClusterError as exc:
+        module.fail_from(exc, changed=False)
+    removed = [c["registry"] for c in result["changes"] if c["action"] == "removed"]
+    if module.params["exclusive"] and removed and (module.params["namespace"], module.params["name"]) == GLOBAL:
+        module.warn("exclusive removed %s from the global pull secret" % ", ".join(removed))
+    diff = result.pop("diff", None)
+    if module._diff and diff:
+        result["diff"] = diff
+    result["api_requests"] = module.client.requests
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

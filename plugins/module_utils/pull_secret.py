@@ -31,6 +31,7 @@ class PullSecret(object):
         self.namespace = params["namespace"]
         self.name = params["name"]
         self.conflicts = 0
+        self.accounts = {}
 
     def run(self):
         entries = credentials.normalize(self.params.get("registries"))
@@ -40,6 +41,7 @@ class PullSecret(object):
                                                      self.params.get("registry_validate_certs"))
         if self.params["state"] == "absent":
             return self._absent(result)
+        self._read_service_accounts()
         before, after = self._merge(entries, result)
         result["diff"] = dict(before=before, after=after)
         self._link(result)
@@ -98,16 +100,24 @@ class PullSecret(object):
         body["data"][KEY] = data
         self.client.replace(RESOURCES["secret"], body, self.namespace)
 
+    def _read_service_accounts(self):
+        """Every service account to link must exist before anything is written: nothing half-done."""
+        self.accounts = {}
+        for account in self.params.get("service_accounts") or []:
+            sa = self.client.get(RESOURCES["serviceaccount"], account, self.namespace, missing_ok=True)
+            if sa is None:
+                raise PullSecretError('serviceaccounts "%s" not found in namespace %s; create it first or remove it '
+                                      "from service_accounts; nothing was written" % (account, self.namespace))
+            self.accounts[account] = sa
+
     def _link(self, result, unlink=False):
         fields = [{"pull": "imagePullSecrets", "mount": "secrets"}[f] for f in self.params.get("link_for") or []]
         for account in self.params.get("service_accounts") or []:
             for _attempt in range(ATTEMPTS):
-                sa = self.client.get(RESOURCES["serviceaccount"], account, self.namespace, missing_ok=True)
+                sa = self.accounts.pop(account, None) or \
+                    self.client.get(RESOURCES["serviceaccount"], account, self.namespace, missing_ok=True)
                 if sa is None:
-                    if unlink:
-                        break
-                    raise PullSecretError('serviceaccounts "%s" not found in namespace %s; create it first or remove '
-                                          "it from service_accounts" % (account, self.namespace))
+                    break
                 changed_fields = []
                 for field in fields:
                     refs = sa.get(field) or []

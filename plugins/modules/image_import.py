@@ -1,0 +1,227 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: image_import
+short_description: Import images into imagestreams from third-party registries, as oc import-image does
+version_added: 0.1.0
+description:
+  - Imports tags (or whole repositories) into imagestreams through the ImageStreamImport API, with the semantics
+    of C(oc import-image) (creating a missing stream, re-importing a tag from its own source, refusing to change a
+    tag's source unless O(images[].force=true)).
+  - All requested tags of one stream go in one ImageStreamImport; one task imports many streams.
+  - Reports C(changed) only when a tag's image digest moved or a tag or stream was created (or a tag's import policy
+    changed). The result lists, per tag, the source, the digest before and after, and the registry's reason on failure.
+  - A failed image fails the task with the registry's reason and a hint (for example which pull secret is missing),
+    unless O(fail_on_error=false).
+  - Check mode is a real dry run (C(import: false)): the registries are asked and digests resolved, nothing is written,
+    and C(changed) predicts what a real run would do.
+  - Imports are never insecure unless asked for; a stream annotated C(openshift.io/image.insecureRepository=true) is
+    honoured as oc does.
+author:
+  - ocp.registry contributors (@ocp-registry)
+extends_documentation_fragment:
+  - ocp.registry.cluster
+  - ocp.registry.attributes
+  - ocp.registry.attributes.ACTION_GROUP
+attributes:
+  check_mode:
+    support: full
+    details: Sends ImageStreamImports with C(import=false); the registries are contacted, nothing is stored.
+  diff_mode:
+    support: full
+    details: Each tag's digest before and after.
+  idempotent:
+    support: full
+    details: A re-import that finds the same digests reports no change and leaves the stream untouched.
+options:
+  namespace:
+    description: Namespace of the imagestreams.
+    type: str
+    required: true
+  images:
+    description: What to import.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      stream:
+        description: The imagestream (created when missing).
+        type: str
+        required: true
+      tag:
+        description: The stream's tag to import into. V(latest) when left out.
+        type: str
+      all:
+        description: Import every tag of the repository O(images[].from) (the server imports at most 50 and reports the rest).
+        type: bool
+        default: false
+      from:
+        description:
+          - The source image (V(quay.io/org/app:1.2), a digest reference, or with O(images[].all) a repository).
+          - Optional when the tag (or the stream's repository) already names its source; then the tag is re-imported from it.
+        type: str
+      force:
+        description: Allow O(images[].from) to change the source of an existing tag (C(oc tag) would do this).
+        type: bool
+        default: false
+      reference_policy:
+        description: V(source) pulls from the original registry; V(local) through the integrated registry. Applies to new tags.
+        type: str
+        choices: [source, local]
+      import_mode:
+        description: V(Legacy) picks one image of a manifest list; V(PreserveOriginal) keeps the list and every image.
+        type: str
+        choices: [Legacy, PreserveOriginal]
+      scheduled:
+        description: Let the cluster re-import the tag periodically.
+        type: bool
+        default: false
+      insecure:
+        description: Allow HTTP and skip TLS verification for this registry. Only for registries without TLS.
+        type: bool
+  fail_on_error:
+    description: Fail the task when an image failed to import. When false, failures are only reported per tag.
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Import three images, one request per stream
+  ocp.registry.image_import:
+    namespace: my-app
+    images:
+      - stream: ubi9
+        tag: latest
+        from: registry.redhat.io/ubi9/ubi:latest
+      - stream: app
+        tag: "1.2"
+        from: quay.io/myorg/app:1.2
+      - stream: app
+        tag: stable
+        from: quay.io/myorg/app:1.1
+  register: imported
+
+- name: Re-import every tag that tracks its source (a scheduled drift job)
+  ocp.registry.image_import:
+    namespace: my-app
+    images:
+      - stream: ubi9
+      - stream: app
+        tag: "1.2"
+      - stream: app
+        tag: stable
+    fail_on_error: false
+
+- name: A whole repository, keeping multi-arch manifest lists
+  ocp.registry.image_import:
+    namespace: tools
+    images:
+      - stream: mirror-tools
+        all: true
+        from: mirror.example.com:8443/tools/cli
+        import_mode: PreserveOriginal
+"""
+
+RETURN = r"""
+images:
+  description: One item per imported tag.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"namespace": "my-app", "stream": "app", "tag": "1.2", "source": "quay.io/myorg/app:1.2",
+            "digest_before": "sha256:1111", "digest_after": "sha256:2222", "changed": true, "created": false,
+            "policy_changed": false, "status": "Success", "stream_created": false}]
+failed_images:
+  description: The items of RV(images) that failed, with C(reason), C(message) and C(hint).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"stream": "app", "tag": "9.9", "status": "Failure", "reason": "NotFound",
+            "message": "dockerimage.image.openshift.io \"quay.io/myorg/app:9.9\" not found",
+            "hint": "check the repository and tag at quay.io"}]
+repositories:
+  description: For O(images[].all) imports, the repository's status and the tags the server did not import.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"stream": "mirror-tools", "status": "Success", "imported": 50, "additional_tags": ["0.9", "0.8"]}]
+moved:
+  description: C(stream:tag) of every tag whose digest moved.
+  returned: always
+  type: list
+  elements: str
+streams_created:
+  description: Streams that did not exist (and were, or in check mode would be, created).
+  returned: always
+  type: list
+  elements: str
+api_requests:
+  description: Requests sent to the API server.
+  returned: always
+  type: int
+"""
+
+from ansible_collections.ocp.registry.plugins.module_utils import image_import
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+
+IMAGE_SPEC = {
+    "stream": dict(type="str", required=True),
+    "tag": dict(type="str"),
+    "all": dict(type="bool", default=False),
+    "from": dict(type="str"),
+    "force": dict(type="bool", default=False),
+    "reference_policy": dict(type="str", choices=["source", "local"]),
+    "import_mode": dict(type="str", choices=["Legacy", "PreserveOriginal"]),
+    "scheduled": dict(type="bool", default=False),
+    "insecure": dict(type="bool"),
+}
+
+
+def main():
+    module = ClusterModule(
+        argument_spec=dict(namespace=dict(type="str", required=True),
+                           images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
+                           fail_on_error=dict(type="bool", default=True)),
+        supports_check_mode=True,
+    )
+    images = module.params["images"]
+    grouped = {}
+    try:
+        image_import.validate(images)
+        for item in images:
+            grouped.setdefault(item["stream"], []).append(item)
+        results, repositories, created = image_import.Importer(module.client, module.check_mode).run(
+            module.params["namespace"], grouped)
+    except image_import.ImportRequestError as exc:
+        module.fail_json(msg=str(exc), changed=False)
+    except ClusterError as exc:
+        module.fail_from(exc, changed=False)
+    failed = [r for r in results if r["status"] != "Success"]
+    moved = ["%s:%s" % (r["stream"], r["tag"]) for r in results if r["changed"]]
+    changed = bool(moved or created or any(r["created"] or r.get("policy_changed") for r in results))
+    result = dict(changed=changed, images=results, failed_images=failed, repositories=repositories, moved=moved,
+                  streams_created=created, api_requests=module.client.requests)
+    if module._diff:
+        result["diff"] = dict(
+            before=dict(("%s:%s" % (r["stream"], r["tag"]), r["digest_before"]) for r in results),
+            after=dict(("%s:%s" % (r["stream"], r["tag"]), r["digest_after"] or r["digest_before"]) for r in results))
+    if failed and module.params["fail_on_error"]:
+        lines = ["tag %s:%s failed: %s (%s)%s" % (r["stream"], r["tag"], r.get("message"), r.get("reason"),
+                                                  "; " + r["hint"] if r.get("hint") else "") for r in failed[:10]]
+        if len(failed) > 10:
+            lines.append("and %d more" % (len(failed) - 10))
+        module.fail_json(msg="%d of %d images failed to import: %s" % (len(failed), len(results), "; ".join(lines)),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ COLL := build/ansible_collections/ocp/registry
 APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman
 GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py $(HOME)/.ansible/test/cache/get_pip_25_2.py
 
-.PHONY: help setup venv packages lab lab-stop collection sanity units lab-tests integration test demo docs clean
+.PHONY: help setup venv packages lab lab-stop collection sanity units lab-tests integration test demo docs bench clean
 
 help:
 	@echo "make setup      install system packages and the .venv (done by every target that needs it)"
@@ -15,6 +15,7 @@ help:
 	@echo "make demo       start the lab and run playbooks/site.yml against it"
 	@echo "make lab        start the lab in the background; make lab-stop stops it"
 	@echo "make docs       render module documentation into docs/modules"
+	@echo "make bench      the benchmarks (module start-up; 100 imports in one task against 100 tasks)"
 
 setup: packages venv
 
@@ -73,6 +74,12 @@ docs: venv collection
 	  ANSIBLE_NOCOLOR=1 ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-doc -t module ocp.registry.$$m \
 	    | sed 's|(/.*/ansible_collections/|(ansible_collections/|' > docs/modules/$$m.txt; \
 	done
+
+bench: setup collection
+	$(BIN)/python -m tests.lab.labctl start
+	$(BIN)/python tests/bench/startup.py 10
+	$(BIN)/python tests/bench/import_batch.py 100
+	$(BIN)/python -m tests.lab.labctl stop
 
 clean: lab-stop
 	rm -rf build .venv .lab tests/output

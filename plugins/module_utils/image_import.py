@@ -114,7 +114,7 @@ def build_request(namespace, name, items, stream, dry_run):
             source = item.get("from") or ((stream or {}).get("spec") or {}).get("dockerImageRepository")
             if not source:
                 raise ImportRequestError("%s/%s: all: true needs from (the repository to import) for a stream that does not "
-                                   "track a repository" % (namespace, name))
+                                         "track a repository" % (namespace, name))
             spec["repository"] = {"from": {"kind": "DockerImage", "name": source},
                                   "importPolicy": _policy(item, stream, None),
                                   "referencePolicy": _reference_policy(item, None)}
@@ -125,12 +125,12 @@ def build_request(namespace, name, items, stream, dry_run):
         if existing is not None and (existing.get("from") or {}).get("kind") not in (None, "DockerImage"):
             target = existing["from"]
             raise ImportRequestError('%s/%s: tag "%s" points to existing %s "%s", it cannot be re-imported; change it with '
-                               "oc tag, or import to another tag" % (namespace, name, tag, target.get("kind"),
-                                                                     target.get("name")))
+                                     "oc tag, or import to another tag"
+                                     % (namespace, name, tag, target.get("kind"), target.get("name")))
         live_source = ((existing or {}).get("from") or {}).get("name")
         if source and live_source and source != live_source and not item.get("force"):
             raise ImportRequestError('%s/%s: tag "%s" already imports %s; set force: true to change its source to %s'
-                               % (namespace, name, tag, live_source, source))
+                                     % (namespace, name, tag, live_source, source))
         source = source or live_source
         if not source and tag == "latest":
             repo = ((stream or {}).get("spec") or {}).get("dockerImageRepository")
@@ -138,9 +138,9 @@ def build_request(namespace, name, items, stream, dry_run):
         if not source:
             if stream is None:
                 raise ImportRequestError("%s/%s: the image stream does not exist; give from (the image to import) to "
-                                   "create it" % (namespace, name))
+                                         "create it" % (namespace, name))
             raise ImportRequestError('%s/%s: the tag "%s" does not exist on the image stream; give from to create it'
-                               % (namespace, name, tag))
+                                     % (namespace, name, tag))
         images.append({"from": {"kind": "DockerImage", "name": source}, "to": {"name": tag},
                        "importPolicy": _policy(item, stream, existing),
                        "referencePolicy": _reference_policy(item, existing)})

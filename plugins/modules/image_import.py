@@ -20,7 +20,7 @@ description:
     changed). The result lists, per tag, the source, the digest before and after, and the registry's reason on failure.
   - A failed image fails the task with the registry's reason and a hint (for example which pull secret is missing),
     unless O(fail_on_error=false).
-  - Check mode is a real dry run (C(import: false)): the registries are asked and digests resolved, nothing is written,
+  - Check mode is a real dry run (C(import=false)); the registries are asked and digests resolved, nothing is written,
     and C(changed) predicts what a real run would do.
   - Imports are never insecure unless asked for; a stream annotated C(openshift.io/image.insecureRepository=true) is
     honoured as oc does.

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that turn check-mode results of this collection's modules into a drift report."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+def _paths(before, after, prefix=""):
+    """(path, before, after) for every leaf that differs between two documents."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in sorted(set(before) | set(after), key=str):
+            out.extend(_paths(before.get(key), after.get(key), "%s.%s" % (prefix, key) if prefix else str(key)))
+        return out
+    if before != after:
+        return [(prefix, before, after)]
+    return []
+
+
+def config_differences(diff):
+    """The fields where the live registry config differs from the desired one, from the module's diff."""
+    if not diff:
+        return []
+    before = (diff.get("before") or {}).get("config") or {}
+    after = (diff.get("after") or {}).get("config") or {}
+    out = [dict(field="spec." + path, live=live, desired=desired) for path, live, desired in _paths(before, after)]
+    creds_before = (diff.get("before") or {}).get("storage_credentials") or {}
+    creds_after = (diff.get("after") or {}).get("storage_credentials") or {}
+    for key in sorted(set(creds_before) | set(creds_after)):
+        if creds_before.get(key) != creds_after.get(key):
+            out.append(dict(field="storage credentials " + key, live=creds_before.get(key), desired=creds_after.get(key)))
+    return out
+
+
+def _secret_drift(result, secret):
+    out = []
+    for change in result.get("changes") or []:
+        out.append(dict(secret=secret, registry=change["registry"], change=change["action"],
+                        username_changed=change.get("username_changed", False),
+                        secret_changed=change.get("secret_changed", change["action"] != "unchanged")))
+    return out
+
+
+def _pull_secret_results(credentials):
+    """(secret, result) for the global pull secret and each namespace secret of a registry_credentials run."""
+    out = []
+    if credentials.get("global"):
+        out.append(("openshift-config/pull-secret", credentials["global"]))
+    for result in credentials.get("namespaces") or []:
+        item = result.get("item") or {}
+        out.append(("%s/%s" % (item.get("namespace"), item.get("name")), result))
+    return out
+
+
+def drift_report(collected):
+    """Assemble the report from check-mode results: {registry, credentials, host_credentials, imports}.
+
+    registry is an integrated_registry result; credentials a registry_credentials result from the cluster;
+    host_credentials a list of {host, result} with the registry_credentials result of each host; imports the
+    image_import results of the image_streams role. Missing parts (None) are areas not configured.
+    """
+    registry = collected.get("registry")
+    areas = {}
+    if registry:
+        differences = config_differences(registry.get("diff")) if registry.get("changed") else []
+        areas["registry_config"] = dict(matches=not differences, differences=differences,
+                                        notes=registry.get("notes") or [])
+    if collected.get("credentials"):
+        secrets, checked = [], []
+        for secret, result in _pull_secret_results(collected["credentials"]):
+            checked.append(secret)
+            secrets.extend(_secret_drift(result, secret))
+        areas["pull_secrets"] = dict(matches=not secrets, differences=secrets, checked=checked)
+    if collected.get("host_credentials"):
+        files, checked = [], []
+        for entry in collected["host_credentials"]:
+            for result in (entry.get("result") or {}).get("files") or []:
+                checked.append("%s:%s" % (entry["host"], result.get("path")))
+                for change in _secret_drift(result, result.get("path")):
+                    change["host"] = entry["host"]
+                    change["path"] = change.pop("secret")
+                    files.append(change)
+        areas["host_files"] = dict(matches=not files, differences=files, checked=checked)
+    if collected.get("imports"):
+        tags = []
+        for result in collected["imports"]:
+            for image in result.get("images") or []:
+                if image.get("changed") or image.get("created") or image.get("policy_changed") or \
+                        image["status"] != "Success":
+                    tags.append(dict(namespace=image["namespace"], stream=image["stream"], tag=image["tag"],
+                                     live=image.get("digest_before"), source=image.get("digest_after"),
+                                     status=image["status"], reason=image.get("reason")))
+        areas["imagestream_tags"] = dict(matches=not tags, differences=tags)
+    drifted = sorted(name for name, area in areas.items() if not area["matches"])
+    count = sum(len(area["differences"]) for area in areas.values())
+    if drifted:
+        summary = "drift: %d difference(s) in %s" % (count, ", ".join(drifted))
+    else:
+        summary = "no drift: %s match the desired state" % (", ".join(sorted(areas)) or "nothing configured to")
+    return dict(drift=bool(drifted), drifted_areas=drifted, differences=count, summary=summary, areas=areas)
+
+
+def drift_lines(report):
+    """The report as lines for a human."""
+    lines = [report["summary"]]
+    for name in sorted(report["areas"]):
+        area = report["areas"][name]
+        lines.append("%s: %s" % (name, "matches" if area["matches"] else "DRIFT"))
+        for diff in area["differences"]:
+            if name == "registry_config":
+                lines.append("  %s: live %s, desired %s" % (diff["field"], _short(diff["live"]), _short(diff["desired"])))
+            elif name in ("pull_secrets", "host_files"):
+                where = diff.get("host", "") + (":" if diff.get("host") else "") + diff.get("path", diff.get("secret", ""))
+                what = "missing" if diff["change"] == "added" else ("extra" if diff["change"] == "removed" else
+                                                                   "different %s" % " and ".join(
+                                                                       w for w, f in (("username", diff["username_changed"]),
+                                                                                      ("secret", diff["secret_changed"]))
+                                                                       if f) or "entry")
+                lines.append("  %s %s: %s" % (where, diff["registry"], what))
+            else:
+                lines.append("  %s/%s:%s: %s" % (diff["namespace"], diff["stream"], diff["tag"],
+                                                  "%s (%s)" % (diff["status"], diff["reason"]) if diff["status"] != "Success"
+                                                  else "live %s, source %s" % (_short(diff["live"]), _short(diff["source"]))))
+    return lines
+
+
+def _short(value):
+    text = "%s" % (value,)
+    if text.startswith("sha256:"):
+        return text[:19]
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def host_result(pair):
+    """{host, result} from a (host, registry_credentials result) pair."""
+    host, result = pair
+    return dict(host=host, result=result)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"config_differences": config_differences, "drift_report": drift_report, "drift_lines": drift_lines,
+                "host_result": host_result}

@@ -63,10 +63,7 @@ test: setup
 	@tests/run-all.sh
 
 demo: setup collection
-	$(BIN)/python -m tests.lab.labctl start
-	source .lab/lab.env && K8S_AUTH_KUBECONFIG=$$LAB_KUBECONFIG ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build \
-	  $(BIN)/ansible-playbook -i tests/lab/inventory.yml playbooks/site.yml
-	@echo "The lab keeps running (source .lab/lab.env to use it); make lab-stop stops it."
+	tests/lab/demo.sh
 
 docs: venv collection
 	mkdir -p docs/modules

@@ -49,9 +49,11 @@ step "sanity" make --no-print-directory sanity
 step "units" make --no-print-directory units
 step "lab tests" "$VENV/python" -m pytest -q tests/lab/tests
 step "integration" tests/integration/run.sh
+step "awx jobs" "$VENV/python" tests/awx/run_jobs.py
 step "newest ansible-core" tests/newest-ansible.sh
 step "lint" tests/lint.sh
 step "collection build" tests/build-install.sh
+step "execution environment" tests/ee-build.sh
 step "lab stop" check_lab_stopped
 
 echo

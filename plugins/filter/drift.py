@@ -114,17 +114,23 @@ def drift_lines(report):
                 lines.append("  %s: live %s, desired %s" % (diff["field"], _short(diff["live"]), _short(diff["desired"])))
             elif name in ("pull_secrets", "host_files"):
                 where = diff.get("host", "") + (":" if diff.get("host") else "") + diff.get("path", diff.get("secret", ""))
-                what = "missing" if diff["change"] == "added" else ("extra" if diff["change"] == "removed" else
-                                                                   "different %s" % " and ".join(
-                                                                       w for w, f in (("username", diff["username_changed"]),
-                                                                                      ("secret", diff["secret_changed"]))
-                                                                       if f) or "entry")
-                lines.append("  %s %s: %s" % (where, diff["registry"], what))
+                lines.append("  %s %s: %s" % (where, diff["registry"], _entry_drift(diff)))
             else:
-                lines.append("  %s/%s:%s: %s" % (diff["namespace"], diff["stream"], diff["tag"],
-                                                  "%s (%s)" % (diff["status"], diff["reason"]) if diff["status"] != "Success"
-                                                  else "live %s, source %s" % (_short(diff["live"]), _short(diff["source"]))))
+                where = "%s/%s:%s" % (diff["namespace"], diff["stream"], diff["tag"])
+                if diff["status"] != "Success":
+                    lines.append("  %s: %s (%s)" % (where, diff["status"], diff["reason"]))
+                else:
+                    lines.append("  %s: live %s, source %s" % (where, _short(diff["live"]), _short(diff["source"])))
     return lines
+
+
+def _entry_drift(diff):
+    if diff["change"] == "added":
+        return "missing"
+    if diff["change"] == "removed":
+        return "extra"
+    what = [w for w, flag in (("username", diff.get("username_changed")), ("secret", diff.get("secret_changed"))) if flag]
+    return "different %s" % (" and ".join(what) or "entry")
 
 
 def _short(value):

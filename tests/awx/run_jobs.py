@@ -1,0 +1,108 @@
+"""Runs site.yml and drift.yml through ansible-runner, the engine AWX uses, the way a job template would: the
+project's playbooks, the lab inventory, and an "OpenShift or Kubernetes API Bearer Token" credential injected
+as K8S_AUTH_* environment variables. Then scans every job event and artifact for the lab's planted secrets.
+
+Usage: .venv/bin/python tests/awx/run_jobs.py   (needs the lab and the built collection: make lab collection)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import ansible_runner
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def lab_env():
+    env = {}
+    with open(os.path.join(ROOT, ".lab", "lab.env"), encoding="utf-8") as handle:
+        for line in handle:
+            key, _sep, value = line.replace("export ", "", 1).strip().partition("=")
+            env[key] = value.strip("'")
+    return env
+
+
+def planted(lab):
+    values = [lab[k] for k in ("LAB_ADMIN_TOKEN", "LAB_VIEWER_TOKEN", "LAB_EDITOR_TOKEN", "LAB_REGISTRY_BASIC_PASSWORD",
+                               "LAB_REGISTRY_TOKEN_PASSWORD", "LAB_REGISTRY_BASIC_PUSH_PASSWORD",
+                               "LAB_REGISTRY_TOKEN_PUSH_PASSWORD")]
+    for user, password in (("LAB_REGISTRY_BASIC_USER", "LAB_REGISTRY_BASIC_PASSWORD"),
+                           ("LAB_REGISTRY_TOKEN_USER", "LAB_REGISTRY_TOKEN_PASSWORD")):
+        values.append(base64.b64encode(("%s:%s" % (lab[user], lab[password])).encode()).decode())
+    return values
+
+
+def run_job(private, playbook, lab, extravars=None):
+    credential = {  # what the AWX credential type injects
+        "K8S_AUTH_HOST": lab["LAB_API_URL"], "K8S_AUTH_API_KEY": lab["LAB_ADMIN_TOKEN"],
+        "K8S_AUTH_SSL_CA_CERT": lab["LAB_CA_FILE"], "K8S_AUTH_VERIFY_SSL": "True",
+    }
+    envvars = dict(credential, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build"), ANSIBLE_NOCOLOR="1",
+                   **{k: v for k, v in lab.items() if k != "LAB_KUBECONFIG"})
+    return ansible_runner.run(private_data_dir=private, playbook=playbook, inventory=os.path.join(private, "inventory"),
+                              envvars=envvars, extravars=extravars or {}, suppress_env_files=True, quiet=True,
+                              verbosity=1)
+
+
+def main():
+    lab = lab_env()
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    private = tempfile.mkdtemp(prefix="awx-job-")
+    failures = []
+    try:
+        shutil.copytree(os.path.join(ROOT, "playbooks"), os.path.join(private, "project"))
+        os.makedirs(os.path.join(private, "inventory"))
+        with open(os.path.join(ROOT, "tests", "lab", "inventory.yml"), encoding="utf-8") as handle:
+            inventory = handle.read().replace("{{ ansible_playbook_python }}", sys.executable)
+        with open(os.path.join(private, "inventory", "hosts.yml"), "w", encoding="utf-8") as handle:
+            handle.write(inventory)
+        stats = {}
+        for playbook, extravars in (("site.yml", {}), ("drift.yml", {"drift_report_path": os.path.join(private, "drift.json")})):
+            job = run_job(private, playbook, lab, extravars)
+            events = list(job.events)
+            print("%s: status %s, rc %s, %d events" % (playbook, job.status, job.rc, len(events)))
+            if job.status != "successful":
+                failures.append("%s ended %s: %s" % (playbook, job.status, job.stdout.read()[-3000:]))
+            for event in events:
+                if event.get("event") == "playbook_on_stats":
+                    stats[playbook] = (event.get("event_data") or {}).get("artifact_data") or {}
+        if stats.get("drift.yml", {}).get("drift") is not False:
+            failures.append("drift.yml did not hand drift=false to AWX: %s" % stats.get("drift.yml"))
+        if "image_streams_moved" not in stats.get("site.yml", {}):
+            failures.append("site.yml did not hand image_streams_moved to AWX: %s" % stats.get("site.yml"))
+        secrets = planted(lab)
+        scanned = 0
+        for directory, _dirs, files in os.walk(os.path.join(private, "artifacts")):
+            for name in files:
+                path = os.path.join(directory, name)
+                if name == "command" and os.path.dirname(directory) == os.path.join(private, "artifacts"):
+                    # ansible-runner's record of its own input (the command and the environment it was given,
+                    # the injected credential included), written 0600; not output of the job
+                    if os.stat(path).st_mode & 0o077:
+                        failures.append("%s is readable by others" % os.path.relpath(path, private))
+                    continue
+                with open(path, "rb") as handle:
+                    text = handle.read().decode("utf-8", "replace")
+                scanned += 1
+                for secret in secrets:
+                    if secret in text:
+                        failures.append("a planted secret (%s...) is in %s" % (secret[:6], os.path.relpath(path, private)))
+        print("scanned %d artifact files (job events, stdout, status, set_stats) for %d planted secrets"
+              % (scanned, len(secrets)))
+        print("set_stats: %s" % json.dumps({k: sorted(v) for k, v in stats.items()}))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    if failures:
+        print("\n".join(failures))
+        sys.exit(1)
+    print("both jobs ran as AWX runs them, and no planted secret reached an event or artifact")
+
+
+if __name__ == "__main__":
+    main()

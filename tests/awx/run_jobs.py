@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 import ansible_runner
+import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,6 +53,9 @@ def run_job(private, playbook, lab, extravars=None):
 
 def main():
     lab = lab_env()
+    reset = requests.post(lab["LAB_CONTROL_URL"] + "/reset", headers={"Authorization": "Bearer " + lab["LAB_ADMIN_TOKEN"]},
+                          verify=lab["LAB_CA_FILE"], timeout=30)
+    reset.raise_for_status()
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     private = tempfile.mkdtemp(prefix="awx-job-")
     failures = []

@@ -22,6 +22,7 @@ description:
 author:
   - ocp.registry contributors (@ocp-registry)
 extends_documentation_fragment:
+  - ocp.registry.credentials
   - ocp.registry.attributes
 attributes:
   check_mode:
@@ -48,50 +49,10 @@ options:
     type: str
     choices: [podman, docker, kubelet]
     default: podman
-  registries:
-    description: The entries to manage. Registries not listed are left alone unless O(exclusive=true).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      registry:
-        description: The key, V(host), V(host:port), V(host/namespace) or V(host/namespace/repository).
-        type: str
-        required: true
-      username:
-        description: User name.
-        type: str
-      password:
-        description: Password.
-        type: str
-      token:
-        description: A token used as the password. Give this or O(registries[].password).
-        type: str
-      email:
-        description: E-mail stored with the entry.
-        type: str
-      state:
-        description: V(absent) removes the entry.
-        type: str
-        choices: [present, absent]
-        default: present
   exclusive:
     description: Remove every entry not listed in O(registries).
     type: bool
     default: false
-  validate_credentials:
-    description:
-      - Before writing, log in to each registry of a present entry from the host. A refusal fails the task with
-        the registry's answer and nothing is written.
-    type: bool
-    default: false
-  registry_ca_cert:
-    description: CA bundle for the registries' TLS certificates during O(validate_credentials).
-    type: path
-  registry_validate_certs:
-    description: Verify the registries' certificates during O(validate_credentials). Turning this off is insecure.
-    type: bool
-    default: true
 """
 
 EXAMPLES = r"""

@@ -24,6 +24,7 @@ author:
   - ocp.registry contributors (@ocp-registry)
 extends_documentation_fragment:
   - ocp.registry.cluster
+  - ocp.registry.credentials
   - ocp.registry.attributes
   - ocp.registry.attributes.ACTION_GROUP
 attributes:
@@ -44,36 +45,6 @@ options:
     description: Name of the Secret.
     type: str
     default: pull-secret
-  registries:
-    description:
-      - The entries to manage. Registries not listed are left alone unless O(exclusive=true).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      registry:
-        description:
-          - The key, as container tools use it, V(host), V(host:port) or V(host/namespace) (most specific wins).
-        type: str
-        required: true
-      username:
-        description:
-          - User name. A registry.redhat.io service account looks like V(12345678|name), a Quay robot V(org+robot).
-        type: str
-      password:
-        description: Password.
-        type: str
-      token:
-        description: A token used as the password (service-account or robot token). Give this or O(registries[].password).
-        type: str
-      email:
-        description: E-mail stored with the entry.
-        type: str
-      state:
-        description: V(absent) removes the entry.
-        type: str
-        choices: [present, absent]
-        default: present
   exclusive:
     description:
       - Remove every entry not listed in O(registries). On the global pull secret this drops the installer's
@@ -100,19 +71,6 @@ options:
     elements: str
     choices: [pull, mount]
     default: [pull]
-  validate_credentials:
-    description:
-      - Before writing, log in to each registry of a present entry (basic, or the bearer-token flow of quay.io and
-        registry.redhat.io). A refusal fails the task with the registry's answer and nothing is written.
-    type: bool
-    default: false
-  registry_ca_cert:
-    description: CA bundle for the registries' TLS certificates during O(validate_credentials).
-    type: path
-  registry_validate_certs:
-    description: Verify the registries' certificates during O(validate_credentials). Turning this off is insecure.
-    type: bool
-    default: true
 notes:
   - The samples operator copies the global pull secret to C(openshift/samples-registry-credentials); adding a
     registry to the global pull secret is normally the right fix for samples imports. See the module's guide in docs/.

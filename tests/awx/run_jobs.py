@@ -18,15 +18,9 @@ import ansible_runner
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
-
-def lab_env():
-    env = {}
-    with open(os.path.join(ROOT, ".lab", "lab.env"), encoding="utf-8") as handle:
-        for line in handle:
-            key, _sep, value = line.replace("export ", "", 1).strip().partition("=")
-            env[key] = value.strip("'")
-    return env
+from tests.lab import labenv  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def planted(lab):
@@ -52,7 +46,7 @@ def run_job(private, playbook, lab, extravars=None):
 
 
 def main():
-    lab = lab_env()
+    lab = labenv.read()
     reset = requests.post(lab["LAB_CONTROL_URL"] + "/reset", headers={"Authorization": "Bearer " + lab["LAB_ADMIN_TOKEN"]},
                           verify=lab["LAB_CA_FILE"], timeout=30)
     reset.raise_for_status()

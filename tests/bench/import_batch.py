@@ -17,15 +17,9 @@ import time
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
-
-def lab_env():
-    env = {}
-    with open(os.path.join(ROOT, ".lab", "lab.env"), encoding="utf-8") as handle:
-        for line in handle:
-            key, _sep, value = line.replace("export ", "", 1).strip().partition("=")
-            env[key] = value.strip("'")
-    return env
+from tests.lab import labenv  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def playbook(kind, count, registry):
@@ -48,7 +42,7 @@ def playbook(kind, count, registry):
 
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    lab = lab_env()
+    lab = labenv.read()
     session = requests.Session()
     session.trust_env = False
     session.verify = lab["LAB_CA_FILE"]

@@ -15,15 +15,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
-
-def lab_env():
-    env = {}
-    with open(os.path.join(ROOT, ".lab", "lab.env"), encoding="utf-8") as handle:
-        for line in handle:
-            key, _sep, value = line.replace("export ", "", 1).strip().partition("=")
-            env[key] = value.strip("'")
-    return env
+from tests.lab import labenv  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def run(args: dict, runs: int) -> list[float]:
@@ -43,7 +37,7 @@ def run(args: dict, runs: int) -> list[float]:
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    lab = lab_env()
+    lab = labenv.read()
     inline = {"host": lab["LAB_API_URL"], "api_key": lab["LAB_ADMIN_TOKEN"], "ca_cert": lab["LAB_CA_FILE"],
               "pull_secret": False}
     kubeconfig = {"kubeconfig": lab["LAB_KUBECONFIG"], "pull_secret": False}

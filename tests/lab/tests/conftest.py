@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-
 import pytest
 import requests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
-
-def lab_env() -> dict:
-    path = os.path.join(os.environ.get("LAB_DIR", os.path.join(ROOT, ".lab")), "lab.env")
-    if not os.path.exists(path):
-        raise RuntimeError("the lab is not running: start it with `make lab`")
-    env = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            key, _dummy, value = line.replace("export ", "", 1).strip().partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
+from tests.lab import labenv
 
 
 class Api:
@@ -61,7 +46,7 @@ class Api:
 
 @pytest.fixture(scope="session")
 def env():
-    return lab_env()
+    return labenv.read()
 
 
 @pytest.fixture()

@@ -31,6 +31,14 @@ class ClusterModule(AnsibleModule):
             self._client = client_from_params(self.params)
         return self._client
 
+    def exit_with(self, result):
+        """Exit with a result: its diff only in diff mode, and the count of API requests sent."""
+        diff = result.pop("diff", None)
+        if self._diff and diff:
+            result["diff"] = diff
+        result["api_requests"] = self._client.requests if self._client is not None else 0
+        self.exit_json(**result)
+
     def fail_from(self, exc, **result):
         """The one place a ClusterError becomes a failed task: its message says what to do, never a secret."""
         if isinstance(exc, ClusterError):

@@ -544,11 +544,7 @@ def main():
                          api_requests=module.client.requests)
     except ClusterError as exc:
         module.fail_from(exc, changed=False)
-    diff = result.pop("diff", None)
-    if module._diff and diff:
-        result["diff"] = diff
-    result["api_requests"] = module.client.requests
-    module.exit_json(**result)
+    module.exit_with(result)
 
 
 if __name__ == "__main__":

@@ -173,11 +173,7 @@ def main():
     removed = [c["registry"] for c in result["changes"] if c["action"] == "removed"]
     if module.params["exclusive"] and removed and (module.params["namespace"], module.params["name"]) == GLOBAL:
         module.warn("exclusive removed %s from the global pull secret" % ", ".join(removed))
-    diff = result.pop("diff", None)
-    if module._diff and diff:
-        result["diff"] = diff
-    result["api_requests"] = module.client.requests
-    module.exit_json(**result)
+    module.exit_with(result)
 
 
 if __name__ == "__main__":

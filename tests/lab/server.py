@@ -596,12 +596,6 @@ class Handler(BaseHTTPRequestHandler):
                 if user == "system:anonymous" and path != "/version":
                     raise ApiError(403, "Forbidden", 'forbidden: User "system:anonymous" cannot get path "%s"' % path)
             else:
-                if user == "system:anonymous" and path.startswith(("/api", "/apis")):
-                    try:
-                        res, namespace, name, sub = _parse_path(path)
-                        raise forbidden(user, verb, res.plural + ("/" + sub if sub else ""), res.group, name, namespace)
-                    except ApiError:
-                        raise
                 if not path.startswith(("/api/", "/apis/")):
                     raise ApiError(404, "NotFound", "the server could not find the requested resource")
                 status, payload = lab.api.handle(method, path, query, body, self.headers.get("Content-Type", ""),

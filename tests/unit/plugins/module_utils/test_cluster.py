@@ -16,7 +16,6 @@ import pytest
 
 from ansible.module_utils.six.moves import BaseHTTPServer
 
-from ansible_collections.ocp.registry.plugins.module_utils import cluster
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import (
     RESOURCES,
     Client,
@@ -292,7 +291,3 @@ def _self_signed():
         handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                        serialization.NoEncryption()))
     return cert_path, key_path
-
-
-def test_module_utils_has_no_hidden_network_defaults():
-    assert cluster.SAFE_METHODS == ("GET", "HEAD")

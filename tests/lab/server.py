@@ -355,6 +355,9 @@ class Api:
                 raise kube.not_found(res, name)
             fault = ctx.get("force_conflict")
             sent_rv = meta.get("resourceVersion")
+            if not sent_rv and not unconditional_update(res):
+                raise kube.invalid(res, name, [("metadata.resourceVersion", "FieldValueInvalid",
+                                                "Invalid value: 0x0: must be specified for an update")])
             if fault or (sent_rv and sent_rv != current["metadata"]["resourceVersion"]):
                 raise kube.conflict(res, name)
             if res.status:
@@ -492,6 +495,13 @@ class Api:
             raise kube.invalid(res, name, causes)
         obj["data"] = {k: kube.base64.b64encode(v).decode() for k, v in data.items()}
         return obj
+
+
+def unconditional_update(res: Resource) -> bool:
+    """Whether a PUT without metadata.resourceVersion is accepted. Kubernetes' own types (Secrets, ConfigMaps,
+    Deployments, ...) allow it; custom resources and openshift-apiserver's routes and image streams do not
+    (their strategies' AllowUnconditionalUpdate is false, so the generic store answers 422)."""
+    return res.group in kube.CORE_GROUPS
 
 
 def bad_request_dry_run(value):

@@ -1,0 +1,1 @@
+"""The lab's OpenShift components, one file each."""

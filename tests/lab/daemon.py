@@ -19,6 +19,8 @@ class Lab:
     def __init__(self, config: dict):
         self.config = config
         self.ca_file = config["ca_file"]
+        with open(config["service_ca_file"], encoding="utf-8") as handle:
+            self.service_ca = handle.read()
         self.store = kube.Store()
         self.users = server.Users({config["tokens"][u]: u for u in config["tokens"]})
         self.faults = server.Faults()
@@ -34,7 +36,7 @@ class Lab:
             self.openshift.reset()
             self.settings.clear()
             self.settings.update(openshift.DEFAULT_SETTINGS)
-            for res, obj in openshift.initial_objects(self.config["registries"]):
+            for res, obj in openshift.initial_objects(self.config["registries"], self.service_ca):
                 self.store.put(res, obj)
             self.openshift.reconcile()
         self.log.clear()

@@ -43,9 +43,10 @@ def layer(text: str) -> tuple[bytes, str]:
 class Pusher:
     """Pushes blobs and manifests to one registry, with basic auth or the bearer-token flow."""
 
-    def __init__(self, host: str, user: str, password: str, ca_file: str):
+    def __init__(self, host: str, user: str | None, password: str | None, ca_file: str, scheme: str = "https"):
         self.host = host
-        self.auth = (user, password)
+        self.base = "%s://%s" % (scheme, host)
+        self.auth = (user, password) if user else None
         self.session = requests.Session()
         self.session.trust_env = False
         self.ca_file = ca_file
@@ -53,7 +54,7 @@ class Pusher:
 
     def headers(self, repo: str) -> dict:
         if repo not in self.tokens:
-            probe = self.session.get("https://%s/v2/" % self.host, verify=self.ca_file, timeout=10)
+            probe = self.session.get(self.base + "/v2/", verify=self.ca_file, timeout=10)
             challenge = probe.headers.get("WWW-Authenticate", "")
             if challenge.lower().startswith("bearer"):
                 fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
@@ -62,23 +63,25 @@ class Pusher:
                                         auth=self.auth, verify=self.ca_file, timeout=10)
                 resp.raise_for_status()
                 self.tokens[repo] = "Bearer " + resp.json()["token"]
-            else:
+            elif self.auth and probe.status_code == 401:
                 user, password = self.auth
                 self.tokens[repo] = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-        return {"Authorization": self.tokens[repo]}
+            else:
+                self.tokens[repo] = None
+        return {"Authorization": self.tokens[repo]} if self.tokens[repo] else {}
 
     def blob(self, repo: str, data: bytes) -> str:
         digest = _digest(data)
-        url = "https://%s/v2/%s/blobs/%s" % (self.host, repo, digest)
+        url = "%s/v2/%s/blobs/%s" % (self.base, repo, digest)
         headers = self.headers(repo)
         if self.session.head(url, headers=headers, verify=self.ca_file, timeout=10).status_code == 200:
             return digest
-        start = self.session.post("https://%s/v2/%s/blobs/uploads/" % (self.host, repo), headers=headers,
+        start = self.session.post("%s/v2/%s/blobs/uploads/" % (self.base, repo), headers=headers,
                                   verify=self.ca_file, timeout=10)
         start.raise_for_status()
         location = start.headers["Location"]
         if location.startswith("/"):
-            location = "https://%s%s" % (self.host, location)
+            location = self.base + location
         sep = "&" if "?" in location else "?"
         done = self.session.put(location + sep + "digest=" + digest, data=data,
                                 headers=dict(headers, **{"Content-Type": "application/octet-stream"}),
@@ -87,7 +90,7 @@ class Pusher:
         return digest
 
     def manifest(self, repo: str, reference: str, body: bytes, media: str) -> str:
-        resp = self.session.put("https://%s/v2/%s/manifests/%s" % (self.host, repo, reference), data=body,
+        resp = self.session.put("%s/v2/%s/manifests/%s" % (self.base, repo, reference), data=body,
                                 headers=dict(self.headers(repo), **{"Content-Type": media}),
                                 verify=self.ca_file, timeout=30)
         resp.raise_for_status()
@@ -139,12 +142,18 @@ MANY_TAGS = (["latest"] + ["1.%d" % i for i in range(25)] + ["2.%d.0" % i for i 
 
 def seed(pusher: Pusher, label: str):
     """The repositories every lab registry carries."""
+    seed_mirror(pusher, label)
+    pusher.image("lab/many", MANY_TAGS, "%s many" % label)
+
+
+def seed_mirror(pusher: Pusher, label: str):
+    """lab/app, lab/tools and lab/multiarch with the content registry `label` has: a mirror that gets the same
+    label holds copies with the same digests, as a registry mirrored with `skopeo copy` would."""
     pusher.image("lab/app", ["latest", "2.0"], "%s app 2.0" % label)
     pusher.image("lab/app", ["1.0"], "%s app 1.0" % label)
     pusher.image("lab/app", ["1.1"], "%s app 1.1" % label)
     pusher.image("lab/tools", ["latest", "1.0"], "%s tools 1.0" % label)
     pusher.index("lab/multiarch", ["latest", "1.0"], "%s multiarch" % label)
-    pusher.image("lab/many", MANY_TAGS, "%s many" % label)
 
 
 def main():

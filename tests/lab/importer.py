@@ -136,10 +136,14 @@ class RegistryClient:
                                         "flag to import" % repo)
                 self.scheme = "http"
                 return self.ping(ref_text, scope)
-            raise ImportFailure("InternalError", 500, "Internal error occurred: %s: %s" % (ref_text, _tls_text(exc)),
-                                {"causes": [{"message": "%s: %s" % (ref_text, _tls_text(exc))}]})
+            text = '%s: Get "%s": %s' % (ref_text, self._url("/v2/"), _tls_text(exc))
+            raise ImportFailure("InternalError", 500, "Internal error occurred: " + text, {"causes": [{"message": text}]})
         except requests.exceptions.RequestException as exc:
-            text = "%s: pinging container registry %s: %s" % (ref_text, self.registry, exc.__class__.__name__)
+            if "refused" in str(exc):
+                text = '%s: Get "%s": dial tcp %s: connect: connection refused' % (ref_text, self._url("/v2/"),
+                                                                                    self.registry)
+            else:
+                text = "%s: pinging container registry %s: %s" % (ref_text, self.registry, exc.__class__.__name__)
             raise ImportFailure("InternalError", 500, "Internal error occurred: " + text, {"causes": [{"message": text}]})
         if resp.status_code == 404:
             raise ImportFailure("NotFound", 404, 'dockerimage.image.openshift.io "%s" not found' % ref_text,

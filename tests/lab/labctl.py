@@ -7,6 +7,7 @@ with its token issuer, seeded images, then .lab/kubeconfig and .lab/lab.env. sto
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import base64
 import json
 import os
@@ -26,6 +27,9 @@ from . import images, pki
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_DIR = os.environ.get("LAB_DIR", os.path.join(ROOT, ".lab"))
 PIDS = os.path.join(LAB_DIR, "pids")
+# the registries' ports: basic (htpasswd), token-auth (bearer tokens from the lab issuer), mirror (copies of
+# basic's images), private (TLS from its own CA, which the cluster does not trust by default), http (plain HTTP)
+REGISTRIES = ("basic", "token-auth", "mirror", "private", "http")
 
 
 def free_port() -> int:
@@ -40,12 +44,15 @@ def htpasswd_line(user: str, password: str) -> str:
 
 
 def registry_config(path, port, storage, cert, key, auth):
+    """A docker-registry configuration; no cert means plain HTTP, no auth means anonymous access."""
     config = {"version": 0.1, "log": {"level": "warn", "formatter": "text", "accesslog": {"disabled": True}},
               "storage": {"filesystem": {"rootdirectory": storage}, "delete": {"enabled": True},
                           "cache": {"blobdescriptor": "inmemory"}},
-              "http": {"addr": "127.0.0.1:%d" % port, "tls": {"certificate": cert, "key": key},
-                       "headers": {"X-Content-Type-Options": ["nosniff"]}},
-              "auth": auth}
+              "http": {"addr": "127.0.0.1:%d" % port, "headers": {"X-Content-Type-Options": ["nosniff"]}}}
+    if cert:
+        config["http"]["tls"] = {"certificate": cert, "key": key}
+    if auth:
+        config["auth"] = auth
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(config, handle)
 
@@ -81,7 +88,7 @@ def start():
         stop(quiet=True)
     if os.path.isdir(LAB_DIR):
         shutil.rmtree(LAB_DIR)
-    for sub in ("pki", "logs", "registry-basic", "registry-token"):
+    for sub in ("pki", "logs"):
         os.makedirs(os.path.join(LAB_DIR, sub), mode=0o700)
     pki_dir = os.path.join(LAB_DIR, "pki")
     ca_cert, ca_key = pki.make_ca(pki_dir)
@@ -89,33 +96,51 @@ def start():
     reg_cert, reg_key = pki.make_leaf(pki_dir, "registry", ca_cert, ca_key)
     token_cert, token_key = pki.make_leaf(pki_dir, "token-signer", ca_cert, ca_key, client=True)
     other_ca, _dummy = pki.make_ca(pki_dir, "untrusted-ca")
+    private_ca, private_ca_key = pki.make_ca(pki_dir, "private-registry-ca")
+    private_cert, private_key = pki.make_leaf(pki_dir, "registry-private", private_ca, private_ca_key)
+    service_ca, _dummy = pki.make_ca(pki_dir, "openshift-service-serving-signer")
 
-    ports = {name: free_port() for name in ("api", "token", "basic", "bearer")}
+    ports = {name: free_port() for name in ("api", "token", "unreachable") + REGISTRIES}
 
     def password():
         return secrets.token_urlsafe(18)
+
+    def host(name):
+        return "127.0.0.1:%d" % ports[name]
     regs = {
-        "basic": {"host": "127.0.0.1:%d" % ports["basic"], "user": "lab-puller", "password": password(),
+        "basic": {"host": host("basic"), "user": "lab-puller", "password": password(),
                   "push_user": "lab-pusher", "push_password": password()},
-        "token": {"host": "127.0.0.1:%d" % ports["bearer"], "user": "lab-robot+puller", "password": password(),
+        "token": {"host": host("token-auth"), "user": "lab-robot+puller", "password": password(),
                   "push_user": "lab-robot+pusher", "push_password": password()},
+        "mirror": {"host": host("mirror"), "user": "mirror-puller", "password": password(),
+                   "push_user": "mirror-pusher", "push_password": password()},
+        "private": {"host": host("private"), "user": "onprem+robot", "password": password(),
+                    "push_user": "onprem+pusher", "push_password": password(), "pull_secret": False,
+                    "ca_file": private_ca},
+        "http": {"host": host("http"), "pull_secret": False, "scheme": "http"},
     }
-    htpasswd = os.path.join(LAB_DIR, "htpasswd")
-    with open(htpasswd, "w", encoding="utf-8") as handle:
-        handle.write(htpasswd_line(regs["basic"]["user"], regs["basic"]["password"]))
-        handle.write(htpasswd_line(regs["basic"]["push_user"], regs["basic"]["push_password"]))
     token_service, token_issuer = "lab-token-registry", "lab-token-issuer"
-    registry_config(os.path.join(LAB_DIR, "registry-basic.yml"), ports["basic"],
-                    os.path.join(LAB_DIR, "registry-basic"), reg_cert, reg_key,
-                    {"htpasswd": {"realm": "lab-basic-registry", "path": htpasswd}})
-    registry_config(os.path.join(LAB_DIR, "registry-token.yml"), ports["bearer"],
-                    os.path.join(LAB_DIR, "registry-token"), reg_cert, reg_key,
-                    {"token": {"realm": "https://127.0.0.1:%d/token" % ports["token"], "service": token_service,
-                               "issuer": token_issuer, "rootcertbundle": token_cert}})
+    auth = {"token": {"token": {"realm": "https://127.0.0.1:%d/token" % ports["token"], "service": token_service,
+                                "issuer": token_issuer, "rootcertbundle": token_cert}}}
+    for name in ("basic", "mirror", "private"):
+        path = os.path.join(LAB_DIR, "htpasswd-" + name)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(htpasswd_line(regs[name]["user"], regs[name]["password"]))
+            handle.write(htpasswd_line(regs[name]["push_user"], regs[name]["push_password"]))
+        auth[name] = {"htpasswd": {"realm": "lab-%s-registry" % name, "path": path}}
+    certs = {"private": (private_cert, private_key), "http": (None, None)}
+    procs = {}
+    for name, reg in regs.items():
+        config_file = os.path.join(LAB_DIR, "registry-%s.yml" % name)
+        cert, key = certs.get(name, (reg_cert, reg_key))
+        port = int(reg["host"].rsplit(":", 1)[1])
+        storage = os.path.join(LAB_DIR, "registry-" + name)
+        os.makedirs(storage, mode=0o700)
+        registry_config(config_file, port, storage, cert, key, auth.get(name))
     tokens = {user: secrets.token_urlsafe(32) for user in ("admin", "viewer", "editor")}
     config = {"api_port": ports["api"], "token_port": ports["token"], "api_cert": api_cert, "api_key": api_key,
-              "ca_file": ca_cert, "token_key": token_key, "token_service": token_service,
-              "token_issuer_name": token_issuer, "tokens": tokens, "registries": regs}
+              "ca_file": ca_cert, "service_ca_file": service_ca, "token_key": token_key,
+              "token_service": token_service, "token_issuer_name": token_issuer, "tokens": tokens, "registries": regs}
     config_path = os.path.join(LAB_DIR, "lab.json")
     with open(config_path, "w", encoding="utf-8") as handle:
         json.dump(config, handle, indent=2)
@@ -123,15 +148,15 @@ def start():
 
     env = dict(os.environ, PYTHONPATH=ROOT)
     api = spawn("api", [sys.executable, "-m", "tests.lab.daemon", config_path], env=env)
-    basic = spawn("registry-basic", ["docker-registry", "serve", os.path.join(LAB_DIR, "registry-basic.yml")])
-    bearer = spawn("registry-token", ["docker-registry", "serve", os.path.join(LAB_DIR, "registry-token.yml")])
+    for name in regs:
+        procs[name] = spawn("registry-" + name, ["docker-registry", "serve",
+                                                 os.path.join(LAB_DIR, "registry-%s.yml" % name)])
     api_url = "https://127.0.0.1:%d" % ports["api"]
     wait_https(api_url + "/version", ca_cert, api, "api")
-    wait_https("https://%s/v2/" % regs["basic"]["host"], ca_cert, basic, "registry-basic")
-    wait_https("https://%s/v2/" % regs["token"]["host"], ca_cert, bearer, "registry-token")
-
     for name, reg in regs.items():
-        images.seed(images.Pusher(reg["host"], reg["push_user"], reg["push_password"], ca_cert), name)
+        wait_https("%s://%s/v2/" % (reg.get("scheme", "https"), reg["host"]), reg.get("ca_file", ca_cert),
+                   procs[name], "registry-" + name)
+    seed_all(regs, ca_cert)
 
     write_kubeconfig(api_url, ca_cert, tokens)
     env_lines = {
@@ -139,21 +164,36 @@ def start():
         "LAB_KUBECONFIG": os.path.join(LAB_DIR, "kubeconfig"),
         "LAB_ADMIN_TOKEN": tokens["admin"], "LAB_VIEWER_TOKEN": tokens["viewer"], "LAB_EDITOR_TOKEN": tokens["editor"],
         "LAB_CONTROL_URL": api_url + "/lab", "LAB_TOKEN_ISSUER_URL": "https://127.0.0.1:%d/token" % ports["token"],
-        "LAB_REGISTRY_BASIC": regs["basic"]["host"], "LAB_REGISTRY_BASIC_USER": regs["basic"]["user"],
-        "LAB_REGISTRY_BASIC_PASSWORD": regs["basic"]["password"],
-        "LAB_REGISTRY_BASIC_PUSH_USER": regs["basic"]["push_user"],
-        "LAB_REGISTRY_BASIC_PUSH_PASSWORD": regs["basic"]["push_password"],
-        "LAB_REGISTRY_TOKEN": regs["token"]["host"], "LAB_REGISTRY_TOKEN_USER": regs["token"]["user"],
-        "LAB_REGISTRY_TOKEN_PASSWORD": regs["token"]["password"],
-        "LAB_REGISTRY_TOKEN_PUSH_USER": regs["token"]["push_user"],
-        "LAB_REGISTRY_TOKEN_PUSH_PASSWORD": regs["token"]["push_password"],
+        "LAB_SOURCE_UNREACHABLE": "127.0.0.1:%d" % ports["unreachable"],
+        "LAB_SERVICE_CA_FILE": service_ca,
     }
+    for name, reg in regs.items():
+        prefix = "LAB_REGISTRY_" + name.upper()
+        env_lines[prefix] = reg["host"]
+        for field in ("user", "password", "push_user", "push_password", "ca_file"):
+            if reg.get(field):
+                env_lines["%s_%s" % (prefix, field.upper())] = reg[field]
     path = os.path.join(LAB_DIR, "lab.env")
     with open(path, "w", encoding="utf-8") as handle:
         for key, value in env_lines.items():
             handle.write("export %s='%s'\n" % (key, value))
     os.chmod(path, 0o600)
     print("lab: ready in %.1fs (API %s); source %s" % (time.time() - began, api_url, path))
+
+
+def seed_all(regs, ca_cert):
+    """Seed every registry at once. The mirror holds copies of the basic registry's images: the same
+    content gives the same digests, as `oc adm release mirror` or `skopeo copy` would leave them."""
+    def seed(name, reg):
+        pusher = images.Pusher(reg["host"], reg.get("push_user"), reg.get("push_password"),
+                               reg.get("ca_file", ca_cert), scheme=reg.get("scheme", "https"))
+        if name == "mirror":
+            images.seed_mirror(pusher, "basic")
+        else:
+            images.seed(pusher, name)
+    with concurrent.futures.ThreadPoolExecutor(len(regs)) as pool:
+        for done in [pool.submit(seed, name, reg) for name, reg in regs.items()]:
+            done.result()
 
 
 def write_kubeconfig(api_url, ca_cert, tokens):

@@ -12,19 +12,22 @@ import threading
 
 from .controllers.base import NS_REGISTRY, R
 from .controllers.deployments import DeploymentController
+from .controllers import machineconfig
 from .controllers.images import ImageApi
 from .controllers.registry import RegistryOperator, bootstrap_registry_config
 from .controllers.samples import SAMPLES_VERSION, SamplesOperator
 
 DEFAULT_SETTINGS = {"operator_delay": 1.0, "deployment_ready": True, "routes_admitted": True,
-                    "progress_deadline": 8.0, "apps_domain": "apps.lab.ocp.example", "max_images_bulk": 50}
+                    "progress_deadline": 8.0, "apps_domain": "apps.lab.ocp.example", "max_images_bulk": 50,
+                    "mco_delay": 1.0}
 
 
 class OpenShift:
     def __init__(self, lab):
         self.lab = lab
         self.images = ImageApi(lab)
-        self.controllers = [SamplesOperator(lab), DeploymentController(lab), RegistryOperator(lab)]
+        self.machine_config = machineconfig.MachineConfigOperator(lab)
+        self.controllers = [SamplesOperator(lab), DeploymentController(lab), RegistryOperator(lab), self.machine_config]
         self.stop = threading.Event()
         self.thread = None
 
@@ -54,6 +57,9 @@ class OpenShift:
     def import_images(self, ns, isi, user, dry_run):
         return self.images.import_images(ns, isi, user, dry_run)
 
+    def node_files(self, pool):
+        return self.machine_config.node_files(pool)
+
     # the control loop
     def start(self):
         self.thread = threading.Thread(target=self._loop, name="lab-controllers", daemon=True)
@@ -78,9 +84,9 @@ def dockerconfigjson(entries: dict[str, tuple[str, str]]) -> str:
     return base64.b64encode(json.dumps({"auths": auths}, separators=(",", ":")).encode()).decode()
 
 
-def initial_objects(registries: dict) -> list[tuple]:
+def initial_objects(registries: dict, service_ca_pem: str = "") -> list[tuple]:
     """A fresh OpenShift 4 cluster installed on bare metal, with the lab registries in the global pull secret."""
-    objs = []
+    objs = machineconfig.initial_objects()
     namespaces = ["openshift-config", "openshift-image-registry", "openshift", "default", "lab-apps", "kube-system"]
     for ns in namespaces:
         objs.append((R["ns"], {"metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
@@ -98,12 +104,17 @@ def initial_objects(registries: dict) -> list[tuple]:
             "quay.io": ("openshift-release-dev+lab", "lab-made-up-quay-token"),
             "registry.redhat.io": ("12345678|lab-service-account", "lab-made-up-redhat-token")}
     for reg in registries.values():
-        pull[reg["host"]] = (reg["user"], reg["password"])
+        if reg.get("pull_secret", True):
+            pull[reg["host"]] = (reg["user"], reg["password"])
     objs.append((R["secret"], {"metadata": {"name": "pull-secret", "namespace": "openshift-config"},
                                "type": "kubernetes.io/dockerconfigjson",
                                "data": {".dockerconfigjson": dockerconfigjson(pull)}}))
     objs.append((R["cm"], {"metadata": {"name": "openshift-service-ca.crt", "namespace": "openshift-config"},
                            "data": {"service-ca.crt": "placeholder"}}))
+    # the service CA operator's bundle for the registry's service certificate
+    objs.append((R["cm"], {"metadata": {"name": "serviceca", "namespace": NS_REGISTRY,
+                                        "annotations": {"service.beta.openshift.io/inject-cabundle": "true"}},
+                           "data": {"service-ca.crt": service_ca_pem}}))
     objs.append((R["registry"], bootstrap_registry_config()))
     objs.append((R["pruner"], {"metadata": {"name": "cluster"},
                                "spec": {"schedule": "0 0 * * *", "suspend": False, "keepTagRevisions": 3,

@@ -556,7 +556,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body()
         user = lab.users.user(self.headers.get("Authorization"))
         if path.startswith("/lab/") or path == "/lab":
-            self._control(method, path, body, user)
+            self._control(method, path, body, user, url.query)
             return
         ctx = {}
         entry = {"time": time.time(), "method": method, "path": path, "query": url.query,
@@ -622,7 +622,7 @@ class Handler(BaseHTTPRequestHandler):
         lab.log.add(entry)
         self._send(status, payload, headers)
 
-    def _control(self, method, path, body, user):
+    def _control(self, method, path, body, user, query=""):
         lab = self.lab
         if user != "admin":
             code = 401 if user in (None, "system:anonymous") else 403
@@ -654,6 +654,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 with lab.faults.lock:
                     self._send(200, {"items": list(lab.faults.rules)})
+        elif path == "/lab/nodes/files" and method == "GET":
+            self._send(200, lab.openshift.node_files(urllib.parse.parse_qs(query).get("pool", ["worker"])[0]))
         elif path == "/lab/reset" and method == "POST":
             lab.reset()
             self._send(200, {"reset": True})

@@ -4,10 +4,12 @@ ImageStreamTags, Images, `imagestreams/<name>/secrets`, and the ImageStream admi
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
 
-from .. import importer, kube
+from .. import importer, kube, registries_conf
 from ..kube import ApiError
-from .base import R, Controller
+from .base import NS_CONFIG, R, Controller
 
 
 class ImageApi(Controller):
@@ -17,6 +19,21 @@ class ImageApi(Controller):
 
     def reset(self):
         self.images = {}
+
+    def trust_bundle(self, extra_pem: str) -> str:
+        """A CA file with the lab's public CA (the stand-in for the well-known CAs) and extra_pem."""
+        if not extra_pem:
+            return self.lab.ca_file
+        with open(self.lab.ca_file, encoding="utf-8") as handle:
+            text = handle.read().rstrip("\n") + "\n" + extra_pem.strip() + "\n"
+        folder = os.path.join(os.path.dirname(self.lab.ca_file), "trust")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, hashlib.sha256(text.encode()).hexdigest()[:16] + ".pem")
+        if not os.path.exists(path):
+            with open(path + ".tmp", "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(path + ".tmp", path)
+        return path
 
     # ------------------------------------------------------------ admission
     def admission_hook(self, res):
@@ -148,21 +165,19 @@ class ImageApi(Controller):
             if meta.get("uid") and meta["uid"] != stream["metadata"]["uid"]:
                 raise ApiError(404, "NotFound", 'imagestream.image.openshift.io "%s" not found' % name,
                                {"name": name, "group": "image.openshift.io", "kind": "imagestream"})
-        sources = (cfg or {}).get("spec", {}).get("registrySources") or {}
-        keyrings = self._keyrings(ns)
+        context = ImportContext(self, ns, cfg)
         status = {}
-        session = {}
         if images:
-            status["images"] = [self._import_item(item, keyrings, sources, session) for item in images]
+            status["images"] = [self._import_item(item, context) for item in images]
             if any(_wrong_credentials(s) for s in status["images"]):
-                retry = {}
+                anonymous = context.anonymous()
                 for i, item in enumerate(images):
                     if _wrong_credentials(status["images"][i]):
-                        again = self._import_item(item, ([], []), sources, retry)
+                        again = self._import_item(item, anonymous)
                         if again["status"]["status"] == "Success":
                             status["images"][i] = again
         if repo:
-            status["repository"] = self._import_repository(repo, keyrings, sources, session)
+            status["repository"] = self._import_repository(repo, context)
         out = {"kind": "ImageStreamImport", "apiVersion": "image.openshift.io/v1",
                "metadata": {"name": name, "namespace": ns, "uid": str(kube.uuid.uuid4()),
                             "creationTimestamp": kube.now()},
@@ -252,34 +267,15 @@ class ImageApi(Controller):
         if causes:
             raise kube.invalid(res, name, causes)
 
-    def _client(self, ref, keyrings, insecure, session):
-        namespace, node = keyrings
-        creds = importer.keyring_lookup(namespace, ref) or importer.keyring_lookup(node, ref)
-        key = (ref.registry, ref.repository, creds, insecure)
-        if key not in session:
-            session[key] = importer.RegistryClient(ref.registry, creds, self.lab.ca_file, insecure)
-        return session[key]
-
-    def _gate(self, ref, ref_text, sources, insecure):
-        host = ref.registry
-        blocked = sources.get("blockedRegistries") or []
-        allowed = sources.get("allowedRegistries")
-        if host in blocked or (allowed is not None and host not in allowed and "%s" % host not in allowed):
-            raise importer.ImportFailure("Forbidden", 403, "forbidden: registry %s blocked" % host, {})
-        return insecure or host in (sources.get("insecureRegistries") or [])
-
-    def _import_item(self, item, keyrings, sources, session):
+    def _import_item(self, item, context):
         ref_text = item["from"]["name"]
         ref = importer.Reference(ref_text)
         policy = item.get("importPolicy") or {}
         result = {"tag": ref.tag} if ref.tag else {}
         try:
-            insecure = self._gate(ref, ref_text, sources, bool(policy.get("insecure")))
-            client = self._client(ref, keyrings, insecure, session)
-            if client.token is None and client.challenge is None:
-                client.ping(ref.exact(), "repository:%s:pull" % ref.repository)
-            found = importer.import_one(client, ref, ref_text, policy.get("importMode") or "Legacy",
-                                        bool(item.get("includeManifest")))
+            insecure = context.gate(ref, bool(policy.get("insecure")))
+            found = context.fetch(ref, ref_text, insecure, lambda client, source, text: importer.import_one(
+                client, source, text, policy.get("importMode") or "Legacy", bool(item.get("includeManifest"))))
         except importer.ImportFailure as failure:
             result["status"] = failure.status()
             return result
@@ -306,13 +302,13 @@ class ImageApi(Controller):
         out["metadata"] = dict(stored["metadata"], **{k: v for k, v in image["metadata"].items() if k != "uid"})
         return out
 
-    def _import_repository(self, repo, keyrings, sources, session):
+    def _import_repository(self, repo, context):
         ref_text = repo["from"]["name"]
         ref = importer.Reference(ref_text)
         policy = repo.get("importPolicy") or {}
         try:
-            insecure = self._gate(ref, ref_text, sources, bool(policy.get("insecure")))
-            client = self._client(ref, keyrings, insecure, session)
+            insecure = context.gate(ref, bool(policy.get("insecure")))
+            client = context.client(ref, insecure)
             client.ping(ref_text + ":latest", "repository:%s:pull" % ref.repository)
             tags = importer.prioritize_tags(client.tags(ref, ref_text))
         except importer.ImportFailure as failure:
@@ -323,7 +319,7 @@ class ImageApi(Controller):
         for tag in chosen:
             item = {"from": {"kind": "DockerImage", "name": "%s:%s" % (ref_text, tag)}, "importPolicy": policy,
                     "includeManifest": repo.get("includeManifest", False)}
-            images.append(self._import_item(item, keyrings, sources, session))
+            images.append(self._import_item(item, context))
         failed = sum(1 for i in images if i["status"]["status"] != "Success")
         status = {"metadata": {}, "status": "Success"}
         if failed:
@@ -422,6 +418,87 @@ class ImageApi(Controller):
                 spec_tags.append({"name": tag, "annotations": None, "from": source, "generation": 0,
                                   "importPolicy": {k: v for k, v in (item.get("importPolicy") or {}).items() if v},
                                   "referencePolicy": item.get("referencePolicy") or {"type": "Source"}})
+
+
+class ImportContext:
+    """What one ImageStreamImport request works with, as openshift-apiserver builds it: the registries
+    configuration from images.config and the mirror sets, the trusted CAs, and the pull credentials."""
+
+    def __init__(self, api: ImageApi, ns: str, image_config: dict | None, keyrings=None):
+        self.api = api
+        spec = (image_config or {}).get("spec") or {}
+        sources = spec.get("registrySources") or {}
+        self.registries = registries_conf.edit_registries(
+            sources.get("insecureRegistries") or [], sources.get("blockedRegistries") or [],
+            registries_conf.digest_mirror_entries(api.list("idms"), api.list("icsp")),
+            registries_conf.tag_mirror_entries(api.list("itms")))
+        # the apiserver matches registries by location: wildcard scopes play no part in imports
+        for reg in self.registries:
+            if reg["prefix"].startswith("*."):
+                reg["prefix"] = reg["location"] = ""
+        self.image_config = image_config
+        self.ns = ns
+        self.trusted = self._trusted_cas(spec)
+        self.keyrings = keyrings if keyrings is not None else api._keyrings(ns)  # pylint: disable=protected-access
+        self.clients: dict = {}
+
+    def anonymous(self):
+        return ImportContext(self.api, self.ns, self.image_config, keyrings=([], []))
+
+    def _trusted_cas(self, spec) -> dict:
+        name = (spec.get("additionalTrustedCA") or {}).get("name")
+        if not name:
+            return {}
+        config_map = self.api.get("cm", NS_CONFIG, name) or {}
+        return dict(config_map.get("data") or {})
+
+    def ca_bundle(self, host: str) -> str:
+        """The public CAs plus the additionalTrustedCA entry for host ("host..port" for host:port)."""
+        extra = self.trusted.get(host.replace(":", "..")) or ("" if ":" in host else self.trusted.get(host, ""))
+        return self.api.trust_bundle(extra)
+
+    def gate(self, ref, insecure: bool) -> bool:
+        """Forbidden for a blocked registry; otherwise whether the import may skip TLS verification."""
+        for reg in self.registries:
+            if reg["location"] == ref.registry and not reg["mirrors"]:
+                if reg["blocked"]:
+                    raise importer.ImportFailure("Forbidden", 403, "forbidden: registry %s blocked" % ref.registry, {})
+                break
+        return insecure or any(r["location"] == ref.registry and r["insecure"] for r in self.registries)
+
+    def client(self, ref, insecure: bool):
+        namespace, node = self.keyrings
+        creds = importer.keyring_lookup(namespace, ref) or importer.keyring_lookup(node, ref)
+        key = (ref.registry, ref.repository, creds, insecure)
+        if key not in self.clients:
+            self.clients[key] = importer.RegistryClient(ref.registry, creds, self.ca_bundle(ref.registry), insecure)
+        return self.clients[key]
+
+    def fetch(self, ref, ref_text, insecure, work):
+        """Run work(client, reference, text) against each pull source in order (mirrors, then the source unless
+        it may not be contacted); the first success wins, otherwise the error(s) of every source."""
+        failures = []
+        sources = registries_conf.pull_sources(self.registries, ref.name, bool(ref.digest))
+        if not sources:
+            raise importer.ImportFailure("Forbidden", 403, "forbidden: registry %s blocked" % ref.registry, {})
+        for source in sources:
+            text = source["name"] + ("@" + ref.digest if ref.digest else ":" + (ref.tag or "latest"))
+            target = ref if not source["mirror"] else importer.Reference(text)
+            shown = ref_text if not source["mirror"] else text
+            try:
+                client = self.client(target, insecure)
+                if client.token is None and client.challenge is None:
+                    client.ping(target.exact() if not source["mirror"] else text,
+                                "repository:%s:pull" % target.repository)
+                return work(client, target, shown)
+            except importer.ImportFailure as failure:
+                failures.append(failure)
+        if len(failures) == 1:
+            raise failures[0]
+        inner = [f.message.replace("Internal error occurred: ", "", 1) for f in failures]
+        text = "[%s]" % ", ".join(inner)
+        raise importer.ImportFailure("InternalError", 500, "Internal error occurred: " + text,
+                                     {"causes": [{"message": m} for m in inner]})
 
 def _without_tag(ref_text):
     """The user's reference without its tag or digest (busybox:1 -> busybox, host:5000/a/b@sha256:.. -> host:5000/a/b)."""

@@ -8,7 +8,7 @@ import secrets as pysecrets
 import time
 
 from .. import kube
-from .base import INTERNAL_HOSTNAME, NS_REGISTRY, OWNER_ANNOTATION, R, Controller, condition
+from .base import INTERNAL_HOSTNAME, NS_CONFIG, NS_REGISTRY, OWNER_ANNOTATION, R, Controller, condition
 
 BACKENDS = [("emptyDir", "EmptyDir"), ("s3", "S3"), ("swift", "Swift"), ("gcs", "GCS"), ("ibmcos", "IBMCOS"),
             ("pvc", "PVC"), ("azure", "Azure")]
@@ -25,12 +25,49 @@ class RegistryOperator(Controller):
     def __init__(self, lab):
         super().__init__(lab)
         self.timers: dict[str, float] = {}
+        self.certificates = None
 
     def reset(self):
         self.timers = {}
+        self.certificates = None
 
     def reconcile(self):
+        self.certificates = self.sync_certificates()
         self.sync_registry()
+
+    def sync_certificates(self):
+        """image-registry-certificates: the additionalTrustedCA ConfigMap's data plus the service CA under the
+        registry service's hostnames; the condition the operator's certificates controller reports."""
+        data = {}
+        service_ca = (self.get("cm", NS_REGISTRY, "serviceca") or {}).get("data", {}).get("service-ca.crt")
+        service = self.get("svc", NS_REGISTRY, "image-registry")
+        if service_ca and service is not None:
+            port = service["spec"]["ports"][0]["port"]
+            suffix = "" if port == 443 else "..%d" % port
+            for host in ("image-registry.%s.svc" % NS_REGISTRY, "image-registry.%s.svc.cluster.local" % NS_REGISTRY):
+                data[host + suffix] = service_ca
+        image_config = self.get("imagecfg", "", "cluster") or {}
+        name = ((image_config.get("spec") or {}).get("additionalTrustedCA") or {}).get("name")
+        if name:
+            upstream = self.get("cm", NS_CONFIG, name)
+            if upstream is None:
+                return condition("ImageRegistryCertificatesControllerDegraded", "True", "Error",
+                                 'image-registry-certificates: configmap "%s" not found' % name,
+                                 self._conditions())
+            data.update(upstream.get("data") or {})
+        wanted = {"metadata": {"name": "image-registry-certificates", "namespace": NS_REGISTRY,
+                               "annotations": {"openshift.io/owning-component": "Image Registry"}}, "data": data}
+        current = self.get("cm", NS_REGISTRY, "image-registry-certificates")
+        if current is None:
+            self.put("cm", wanted)
+        elif (current.get("data") or {}) != data:
+            def mutate(obj):
+                obj["data"] = data
+            self.update("cm", NS_REGISTRY, "image-registry-certificates", mutate)
+        return condition("ImageRegistryCertificatesControllerDegraded", "False", "AsExpected", "", self._conditions())
+
+    def _conditions(self):
+        return ((self.get("registry", "", "cluster") or {}).get("status") or {}).get("conditions") or []
 
     def sync_registry(self):
         cfg = self.store.get(R["registry"], "", "cluster")
@@ -56,6 +93,8 @@ class RegistryOperator(Controller):
         else:
             return  # "unknown custom resource state": the operator logs and does nothing
         status["observedGeneration"] = generation
+        if self.certificates:
+            status["conditions"] = status["conditions"] + [self.certificates]
 
         def mutate(obj):
             new = obj.setdefault("status", {})
@@ -168,9 +207,8 @@ class RegistryOperator(Controller):
 
     def _sync_managed(self, cfg, conditions):
         spec = cfg["spec"]
-        names = [r.get("name") for r in spec.get("routes") or []]
-        if spec.get("defaultRoute"):
-            names.append("default-route")
+        # the operator reserves default-route whether or not defaultRoute is set
+        names = ["default-route"] + [r.get("name") for r in spec.get("routes") or []]
         permanent = None
         if spec.get("replicas", 1) < 0:
             permanent = ("VerificationFailed", "unable to complete resource: replicas must be greater than or equal to 0")

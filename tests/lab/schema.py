@@ -12,7 +12,7 @@ import re
 HOST_PATH = (r"^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9]"
              r"[a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)"
              r"(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$")
-MIRROR = HOST_PATH.split("|", 1)[1]
+MIRROR = "^" + HOST_PATH.split("$|^", 1)[1]  # the second alternative: no *.domain wildcard
 QUANTITY = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 LOG_LEVELS = ["", "Normal", "Debug", "Trace", "TraceAll"]
 BUCKET = r"^[0-9a-z]+(-[0-9a-z]+)*$"

@@ -19,6 +19,11 @@ secrets=("$LAB_ADMIN_TOKEN" "$LAB_VIEWER_TOKEN" "$LAB_EDITOR_TOKEN" "$LAB_REGIST
          "$(printf '%s:%s' "$LAB_REGISTRY_BASIC_USER" "$LAB_REGISTRY_BASIC_PASSWORD" | base64 -w0)"
          "$(printf '%s:%s' "$LAB_REGISTRY_TOKEN_USER" "$LAB_REGISTRY_TOKEN_PASSWORD" | base64 -w0)"
          "planted-secret-")
+# every other registry password the lab made, and its auth string
+for name in MIRROR PRIVATE; do
+  user=LAB_REGISTRY_${name}_USER password=LAB_REGISTRY_${name}_PASSWORD push=LAB_REGISTRY_${name}_PUSH_PASSWORD
+  secrets+=("${!password}" "${!push}" "$(printf '%s:%s' "${!user}" "${!password}" | base64 -w0)")
+done
 failed=0
 for target in "${targets[@]}"; do
   log=$OUT/$target.log

@@ -140,8 +140,8 @@ class RegistryClient:
             raise ImportFailure("InternalError", 500, "Internal error occurred: " + text, {"causes": [{"message": text}]})
         except requests.exceptions.RequestException as exc:
             if "refused" in str(exc):
-                text = '%s: Get "%s": dial tcp %s: connect: connection refused' % (ref_text, self._url("/v2/"),
-                                                                                    self.registry)
+                text = '%s: Get "%s": dial tcp %s: connect: connection refused' % (
+                    ref_text, self._url("/v2/"), self.registry)
             else:
                 text = "%s: pinging container registry %s: %s" % (ref_text, self.registry, exc.__class__.__name__)
             raise ImportFailure("InternalError", 500, "Internal error occurred: " + text, {"causes": [{"message": text}]})

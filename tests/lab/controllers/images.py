@@ -500,6 +500,7 @@ class ImportContext:
         raise importer.ImportFailure("InternalError", 500, "Internal error occurred: " + text,
                                      {"causes": [{"message": m} for m in inner]})
 
+
 def _without_tag(ref_text):
     """The user's reference without its tag or digest (busybox:1 -> busybox, host:5000/a/b@sha256:.. -> host:5000/a/b)."""
     name = ref_text.split("@", 1)[0]

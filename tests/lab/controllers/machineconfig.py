@@ -188,4 +188,3 @@ def initial_objects() -> list[tuple]:
                 "paused": False, "configuration": {"name": ""}},
             "status": {"machineCount": machines, "conditions": []}}))
     return objs
-

@@ -436,6 +436,7 @@ def bootstrap_registry_config():
                      "proxy": {}, "storage": {}},
             "status": {"storage": {}, "storageManaged": False}}
 
+
 def _admitted(route):
     return all(c.get("status") == "True" for i in route.get("status", {}).get("ingress", [])
                for c in i.get("conditions", []) if c.get("type") == "Admitted")

@@ -353,4 +353,3 @@ def test_skopeo_resolves_the_rendered_registries_conf_through_the_mirror(admin, 
     # a tag is not mirrored by digest-only mirrors, and the source is blocked
     out = skopeo(path, certs, auth, source + "/app:1.0")
     assert out.returncode != 0 and "blocked" in out.stderr
-

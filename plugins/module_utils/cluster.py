@@ -246,11 +246,19 @@ def connect(auth):
     validate = auth.get("validate_certs")
     if validate is None:
         validate = base.verify_ssl if base is not None else True
+    token = auth.get("api_key") or token
+    username = auth.get("username") or (base.username if base is not None else None)
+    password = auth.get("password") or (base.password if base is not None else None)
+    if host.lower().startswith("http://") and (token or password):
+        raise ConfigError("host %s is plain HTTP: the %s would be sent in clear text, so nothing was sent. Use the "
+                          "API server's https:// address (with ca_cert for its CA); plain HTTP is only for a local "
+                          "`oc proxy`/`kubectl proxy`, without api_key, username or password"
+                          % (host.rstrip("/"), "bearer token" if token else "password"))
     return Connection(
         host=host.rstrip("/"),
-        token=auth.get("api_key") or token,
-        username=auth.get("username") or (base.username if base is not None else None),
-        password=auth.get("password") or (base.password if base is not None else None),
+        token=token,
+        username=username,
+        password=password,
         ca_cert=auth.get("ca_cert") or (base.ssl_ca_cert if base is not None else None),
         client_cert=auth.get("client_cert") or (base.cert_file if base is not None else None),
         client_key=auth.get("client_key") or (base.key_file if base is not None else None),

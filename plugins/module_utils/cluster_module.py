@@ -29,6 +29,11 @@ class ClusterModule(AnsibleModule):
     def client(self):
         if self._client is None:
             self._client = client_from_params(self.params)
+            conn = self._client.conn
+            if not conn.validate_certs and conn.host.lower().startswith("https://"):
+                self.warn("validate_certs is false: the certificate of the API server %s is not verified, so anyone "
+                          "on the path can read this task's credentials. Give ca_cert (K8S_AUTH_SSL_CA_CERT) the "
+                          "cluster's CA bundle instead." % conn.host)
         return self._client
 
     def exit_with(self, result):

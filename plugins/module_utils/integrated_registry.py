@@ -212,13 +212,15 @@ def validate_options(params):
     routes = params.get("routes")
     if routes is not None:
         names = [r["name"] for r in routes]
-        if params.get("default_route"):
-            names.append("default-route")
         duplicates = sorted(set(n for n in names if names.count(n) > 1))
         if duplicates:
-            errors.append("routes: duplication of names has been detected in the additional routes: %s%s"
-                          % (", ".join(duplicates), " (default_route creates default-route)"
-                             if "default-route" in duplicates and params.get("default_route") else ""))
+            errors.append("routes: duplication of names has been detected in the additional routes: %s"
+                          % ", ".join(duplicates))
+        if "default-route" in names:
+            # the operator reserves the name whether or not defaultRoute is set (VerificationFailed otherwise)
+            errors.append("routes: the name default-route is reserved by the image registry operator: default_route "
+                          "creates default-route, and the operator refuses it in routes (VerificationFailed); set "
+                          "default_route: true instead, or give this route another name")
         for route in routes:
             if not DNS_SUBDOMAIN.match(route["name"]) or len(route["name"]) > 63:
                 errors.append("routes: name %r must be a lowercase DNS label" % route["name"])

@@ -306,7 +306,9 @@ options:
     elements: dict
     suboptions:
       name:
-        description: Route name.
+        description:
+          - Route name. V(default-route) is refused before any write, since the operator reserves it for
+            O(default_route).
         type: str
         required: true
       hostname:

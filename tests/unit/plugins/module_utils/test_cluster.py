@@ -291,3 +291,58 @@ def _self_signed():
         handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                        serialization.NoEncryption()))
     return cert_path, key_path
+
+
+@pytest.mark.parametrize("params", [
+    {"host": "http://api.example.com:8080", "api_key": "planted-token-http"},
+    {"host": "http://api.example.com:8080", "username": "admin", "password": "planted-password-http"},
+    {"host": "HTTP://api.example.com:8080", "api_key": "planted-token-http"},
+])
+def test_credentials_are_never_sent_over_plain_http(params):
+    with pytest.raises(ConfigError) as err:
+        connect(resolve_auth(params, {}))
+    text = str(err.value)
+    assert "plain HTTP" in text and "https://" in text and "nothing was sent" in text
+    assert "planted-" not in text
+
+
+def test_plain_http_without_credentials_is_a_local_proxy():
+    conn = connect(resolve_auth({"host": "http://127.0.0.1:8001"}, {}))
+    assert conn.host == "http://127.0.0.1:8001" and conn.token is None
+
+
+def test_kubeconfig_token_over_plain_http_is_refused(tmp_path):
+    pytest.importorskip("kubernetes")
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
+              "clusters": [{"name": "c", "cluster": {"server": "http://plain.example:8080"}}],
+              "users": [{"name": "u", "user": {"token": "planted-token-kubeconfig"}}],
+              "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
+    path = tmp_path / "kubeconfig"
+    path.write_text(json.dumps(config))
+    with pytest.raises(ConfigError) as err:
+        connect(resolve_auth({"kubeconfig": str(path)}, {}))
+    assert "plain HTTP" in str(err.value) and "planted-" not in str(err.value)
+
+
+@pytest.mark.parametrize("params, environ, warned", [
+    ({"validate_certs": False}, {}, True),
+    ({}, {"K8S_AUTH_VERIFY_SSL": "false"}, True),
+    ({}, {}, False),
+])
+def test_skipping_certificate_verification_warns_naming_the_host(monkeypatch, params, environ, warned):
+    from ansible.module_utils.common import warnings
+    from ansible.module_utils.testing import patch_module_args
+    from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+    for key in [k for k in os.environ if k.startswith("K8S_AUTH_")]:
+        monkeypatch.delenv(key)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    warnings._global_warnings.clear()  # pylint: disable=protected-access
+    args = dict({"host": "https://api.warn.example:6443", "api_key": "planted-token-warn"}, **params)
+    with patch_module_args(args):
+        module = ClusterModule(argument_spec={}, supports_check_mode=True)
+        assert module.client is module.client
+    found = [w for w in warnings.get_warning_messages() if "validate_certs is false" in w]
+    assert len(found) == (1 if warned else 0)
+    if warned:
+        assert "https://api.warn.example:6443" in found[0] and "planted-" not in found[0]

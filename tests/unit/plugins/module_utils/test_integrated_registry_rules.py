@@ -62,6 +62,7 @@ LIVE = {"managementState": "Removed", "replicas": 1, "rolloutStrategy": "Rolling
     (dict(storage={"gcs": {"key_file": "planted-secret-not-json"}}), "service account JSON key file"),
     (dict(storage={"swift": {"username": "u"}}), "username and password go together"),
     (dict(routes=[{"name": "a"}, {"name": "a"}]), "duplication of names has been detected in the additional routes: a"),
+    (dict(routes=[{"name": "default-route"}]), "the name default-route is reserved by the image registry operator"),
     (dict(default_route=True, routes=[{"name": "default-route"}]), "default_route creates default-route"),
     (dict(routes=[{"name": "UPPER"}]), "lowercase DNS label"),
     (dict(routes=[{"name": "r", "hostname": "bad host"}]), "not a valid DNS name"),

@@ -238,8 +238,11 @@ def connect(auth):
     host = auth.get("host") or (base.host if base is not None else None)
     if not host:
         raise ConfigError("no API server: set host (K8S_AUTH_HOST) or a kubeconfig with a current context")
-    if not host.startswith(("https://", "http://")):
+    scheme, sep, rest = host.partition("://")
+    if not sep:
         host = "https://" + host
+    else:
+        host = scheme.lower() + sep + rest
     if len(auth.get("impersonate_groups") or []) > 1:
         raise ConfigError("impersonate_groups: one group can be impersonated per connection (the API server reads "
                           "one group per Impersonate-Group header); give a single group")

@@ -307,7 +307,12 @@ def test_credentials_are_never_sent_over_plain_http(params):
 
 
 def test_plain_http_without_credentials_is_a_local_proxy():
-    conn = connect(resolve_auth({"host": "http://127.0.0.1:8001"}, {}))
+    pytest.importorskip("kubernetes")
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "proxy",
+              "clusters": [{"name": "p", "cluster": {"server": "http://127.0.0.1:8001"}}],
+              "users": [{"name": "nobody", "user": {}}],
+              "contexts": [{"name": "proxy", "context": {"cluster": "p", "user": "nobody"}}]}
+    conn = connect(resolve_auth({"kubeconfig": config}, {}))
     assert conn.host == "http://127.0.0.1:8001" and conn.token is None
 
 

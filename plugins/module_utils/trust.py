@@ -88,7 +88,7 @@ def parse_bundle(text, label, now=None):
         raise TrustError("%s: the cryptography Python package is needed to check certificates" % label)
     blocks = PEM_BLOCK.findall(text or "")
     if not blocks:
-        raise TrustError("%s is not a PEM certificate: no '-----BEGIN CERTIFICATE-----' block found" % label)
+        raise TrustError("%s is not a PEM certificate: it holds no certificate block" % label)
     out = []
     for index, block in enumerate(blocks):
         try:

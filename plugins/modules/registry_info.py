@@ -27,6 +27,13 @@ extends_documentation_fragment:
   - ocp.registry.attributes.INFO_MODULE
   - ocp.registry.attributes.ACTION_GROUP
 options:
+  policy:
+    description:
+      - Report the cluster's image policy from C(images.config.openshift.io/cluster) (registry sources, import
+        allow-list, external host names, import mode) and the registries whose CA it trusts, with each CA's
+        subject and expiry. Reading the trusted CA ConfigMap costs one request when images.config names one.
+    type: bool
+    default: true
   pull_secret:
     description:
       - Read the global pull secret C(openshift-config/pull-secret) and list its registries and usernames.
@@ -162,6 +169,38 @@ hostnames:
       description: Public hostnames, the default route first.
       type: list
       elements: str
+policy:
+  description: The cluster's image policy.
+  returned: when O(policy) is true
+  type: dict
+  contains:
+    registry_sources:
+      description: The C(allowed), C(blocked), C(insecure) and C(search) lists of C(spec.registrySources).
+      type: dict
+    allowed_for_import:
+      description: C(spec.allowedRegistriesForImport), each C(domain_name) and C(insecure).
+      type: list
+      elements: dict
+    external_hostnames:
+      description: C(spec.externalRegistryHostnames).
+      type: list
+      elements: str
+    import_mode:
+      description: C(spec.imageStreamImportMode), empty when unset.
+      type: str
+    trusted_ca_config_map:
+      description: The ConfigMap in C(openshift-config) named by C(spec.additionalTrustedCA), if any.
+      type: str
+    trusted_cas:
+      description:
+        - One entry per key of that ConfigMap, C(registry) (C(host:port)), C(key), and its certificates' C(subject),
+          C(not_after), C(days_left), C(fingerprint_sha256); C(error) when the key holds no readable certificate.
+      type: list
+      elements: dict
+    trusted_ca_error:
+      description: Why the trusted CA ConfigMap could not be read.
+      type: str
+      returned: when it could not be read
 pull_secret:
   description: Registries in the global pull secret, with usernames only.
   returned: when O(pull_secret) is true and the secret could be read
@@ -187,7 +226,7 @@ api_requests:
 
 import base64
 
-from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, integrated_registry
+from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, integrated_registry
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck, registry_host
@@ -219,7 +258,7 @@ def pull_secret_credentials(doc, registry):
 
 def main():
     module = ClusterModule(
-        argument_spec=dict(pull_secret=dict(type="bool", default=True),
+        argument_spec=dict(pull_secret=dict(type="bool", default=True), policy=dict(type="bool", default=True),
                            check=dict(type="list", elements="dict", default=[], options=CHECK_SPEC)),
         supports_check_mode=True,
     )
@@ -238,6 +277,8 @@ def main():
             client.list(RESOURCES["route"], integrated_registry.NAMESPACE).get("items") or [])
         result["registry"] = integrated_registry.summary(config, routes, image_config)
         result["hostnames"] = integrated_registry.hostnames(image_config, routes)
+        if module.params["policy"]:
+            result["policy"] = image_policy.report(client, image_config, module.warn)
         doc = None
         wants_secret = module.params["pull_secret"] or any(c["credentials_from_pull_secret"]
                                                            for c in module.params["check"])

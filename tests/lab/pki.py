@@ -33,7 +33,7 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def make_ca(directory: str, name: str = "ocp-registry-lab-ca") -> tuple[str, str]:
+def make_ca(directory: str, name: str = "ocp-registry-lab-ca", days: int = 365) -> tuple[str, str]:
     key = _key()
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     cert = (
@@ -42,7 +42,7 @@ def make_ca(directory: str, name: str = "ocp-registry-lab-ca") -> tuple[str, str
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(_now() - datetime.timedelta(minutes=5))
-        .not_valid_after(_now() + datetime.timedelta(days=30))
+        .not_valid_after(_now() + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
                                      key_encipherment=False, data_encipherment=False, key_agreement=False,

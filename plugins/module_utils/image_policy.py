@@ -248,8 +248,8 @@ def report(client, image_config, warn):
             entry["certificates"] = [dict((k, c[k]) for k in ("subject", "not_after", "days_left",
                                                               "fingerprint_sha256")) for c in certs]
             if any(c["days_left"] < trust.EXPIRY_WARNING_DAYS for c in certs):
-                warn("the CA trusted for %s expires in %d day(s)" % (entry["registry"],
-                                                                    min(c["days_left"] for c in certs)))
+                left = min(c["days_left"] for c in certs)
+                warn("the CA trusted for %s expires in %d day(s)" % (entry["registry"], left))
         except trust.TrustError as exc:
             entry["error"] = str(exc)
         out["trusted_cas"].append(entry)
@@ -432,6 +432,12 @@ class ImagePolicy(object):
                     for p in pools)
 
     @staticmethod
+    def _waiting_line(pool, before):
+        rendered = "rendered %s; " % pool["rendered_config"] if pool["new_config"] else "no new rendered config yet; "
+        progress = pool["message"] or "%s/%s machines updated" % (pool["updated_machine_count"], pool["machine_count"])
+        return "%s (%s%s)" % (pool["name"], rendered, progress)
+
+    @staticmethod
     def _pools_result(state):
         return [dict((k, v) for k, v in pool.items() if not k.startswith("_"))
                 for pool in sorted(state.values(), key=lambda p: p["name"])]
@@ -478,11 +484,7 @@ class ImagePolicy(object):
                     pool["updated"] = True
                 return self._pools_result(state)
             if time.time() >= deadline:
-                waiting = ["%s (%s%s)" % (p["name"], "rendered %s; " % p["rendered_config"] if p["rendered_config"]
-                                          != before.get(p["name"]) else "no new rendered config yet; ",
-                                          p["message"] or "%s/%s machines updated" % (p["updated_machine_count"],
-                                                                                     p["machine_count"]))
-                           for p in state.values() if not p["updated"]]
+                waiting = [self._waiting_line(p, before) for p in state.values() if not p["updated"]]
                 raise PolicyError("the change was written, but the MachineConfigPools did not roll it out within %ds: %s"
                                   % (timeout, "; ".join(waiting)))
             self.sleep(interval)

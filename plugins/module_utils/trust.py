@@ -112,8 +112,8 @@ def check_ca_bundle(text, label, now=None):
             raise TrustError("%s: the CA %s expired on %s; nothing signed by it would be trusted"
                              % (label, cert["subject"], cert["not_after"]))
         if cert["days_left"] < EXPIRY_WARNING_DAYS:
-            warnings.append("%s: the CA %s expires in %d day(s), on %s" % (label, cert["subject"], cert["days_left"],
-                                                                          cert["not_after"]))
+            warnings.append("%s: the CA %s expires in %d day(s), on %s"
+                            % (label, cert["subject"], cert["days_left"], cert["not_after"]))
     return certs, warnings
 
 

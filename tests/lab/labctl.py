@@ -157,6 +157,12 @@ def start():
         wait_https("%s://%s/v2/" % (reg.get("scheme", "https"), reg["host"]), reg.get("ca_file", ca_cert),
                    procs[name], "registry-" + name)
     seed_all(regs, ca_cert)
+    # what a host that talks to every lab registry trusts: the lab CA and the private registry's own CA
+    bundle = os.path.join(pki_dir, "registries-ca-bundle.crt")
+    with open(bundle, "w", encoding="utf-8") as handle:
+        for path in (ca_cert, private_ca):
+            with open(path, encoding="utf-8") as part:
+                handle.write(part.read())
 
     write_kubeconfig(api_url, ca_cert, tokens)
     env_lines = {
@@ -166,6 +172,7 @@ def start():
         "LAB_CONTROL_URL": api_url + "/lab", "LAB_TOKEN_ISSUER_URL": "https://127.0.0.1:%d/token" % ports["token"],
         "LAB_SOURCE_UNREACHABLE": "127.0.0.1:%d" % ports["unreachable"],
         "LAB_SERVICE_CA_FILE": service_ca,
+        "LAB_REGISTRIES_CA_BUNDLE": bundle,
     }
     for name, reg in regs.items():
         prefix = "LAB_REGISTRY_" + name.upper()

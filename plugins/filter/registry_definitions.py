@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One definition per registry, fanned out: the credentials for the pull secrets and hosts, and the cluster's
+image policy (trusted CA, allowed, blocked, insecure, search, import allow-list)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+CREDENTIAL_KEYS = ("registry", "username", "password", "token", "email", "state")
+POLICY_FLAGS = (("allowed", "allowed"), ("blocked", "blocked"), ("insecure", "insecure"), ("search", "search"))
+
+
+def _host(registry):
+    """The host[:port] of a registry, namespace or repository scope."""
+    return (registry or "").split("/", 1)[0]
+
+
+def credential_entries(definitions):
+    """registry_credentials_list entries: each definition with a username, and each absent one."""
+    out = []
+    for definition in definitions or []:
+        absent = definition.get("state", "present") == "absent"
+        if definition.get("username") or absent:
+            out.append(dict((k, definition[k]) for k in CREDENTIAL_KEYS if definition.get(k) is not None))
+    return out
+
+
+def image_policy_args(definitions, external_hostnames=None):
+    """image_policy module options from the definitions. A flag set true adds the registry to that list, set false
+    removes it, left out leaves the list alone; an absent definition is removed from every list and its CA untrusted."""
+    sources = dict((name, []) for name, _flag in POLICY_FLAGS)
+    trusted_cas, allowed_for_import = [], []
+    for definition in definitions or []:
+        registry = definition["registry"]
+        absent = definition.get("state", "present") == "absent"
+        for name, flag in POLICY_FLAGS:
+            value = definition.get(flag)
+            if absent and value is not None:
+                value = False
+            if value is None:
+                continue
+            entry_name = _host(registry) if name == "search" else registry
+            sources[name].append(dict(name=entry_name, state="present" if value else "absent"))
+        if definition.get("ca") or definition.get("ca_file"):
+            entry = dict(registry=_host(registry), state="absent" if absent else "present")
+            if not absent:
+                entry.update((k, definition[k]) for k in ("ca", "ca_file") if definition.get(k))
+            trusted_cas.append(entry)
+        if definition.get("allowed_for_import") is not None:
+            allowed_for_import.append(dict(domain_name=_host(registry),
+                                           insecure=bool(definition.get("import_insecure", False)),
+                                           state="present" if definition["allowed_for_import"] and not absent
+                                           else "absent"))
+    out = dict(registry_sources=dict((k, v) for k, v in sources.items() if v))
+    if trusted_cas:
+        out["trusted_cas"] = trusted_cas
+    if allowed_for_import:
+        out["allowed_for_import"] = allowed_for_import
+    if external_hostnames:
+        out["external_hostnames"] = [dict(name=name, state="present") for name in external_hostnames]
+    return out
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"credential_entries": credential_entries, "image_policy_args": image_policy_args}

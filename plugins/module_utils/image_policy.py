@@ -449,6 +449,7 @@ class ImagePolicy(object):
         started = time.time()
         deadline = started + timeout
         state = {}
+        seen_updating = set()
         while True:
             pools = self.client.list(POOLS).get("items") or []
             state = {}
@@ -463,8 +464,10 @@ class ImagePolicy(object):
                     status.get("observedGeneration") == (pool.get("metadata") or {}).get("generation") and \
                     status.get("updatedMachineCount") == status.get("machineCount")
                 done = rendered and settled
+                if (conds.get("Updating") or {}).get("status") == "True":
+                    seen_updating.add(name)
                 state[name] = dict(name=name, rendered_config=spec_name, updated=done, new_config=rendered,
-                                   _settled=settled,
+                                   seen_updating=name in seen_updating, _settled=settled,
                                    machine_count=status.get("machineCount"),
                                    updated_machine_count=status.get("updatedMachineCount"),
                                    message=(conds.get("Degraded") or {}).get("message") if

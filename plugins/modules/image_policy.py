@@ -260,7 +260,9 @@ nodes_affected:
   returned: always
   type: bool
 pools:
-  description: The MachineConfigPools after O(wait), each C(name), C(rendered_config), C(updated), machine counts.
+  description:
+    - The MachineConfigPools after O(wait), each C(name), C(rendered_config), C(new_config) (whether it differs from
+      the one before the change), C(updated), C(seen_updating) (whether the wait saw it Updating), machine counts.
   returned: when O(wait) and the nodes were affected
   type: list
   elements: dict

@@ -60,7 +60,8 @@ def drift_report(collected):
 
     registry is an integrated_registry result; image_policy an image_policy result; credentials a registry_credentials result from the cluster;
     host_credentials a list of {host, result} with the registry_credentials result of each host; imports the
-    image_import results of the image_streams role. Missing parts (None) are areas not configured.
+    image_import results of the image_streams role; host_registries a list of {host, result} with the
+    host_registries result of each host. Missing parts (None) are areas not configured.
     """
     registry = collected.get("registry")
     areas = {}
@@ -90,6 +91,25 @@ def drift_report(collected):
                     change["path"] = change.pop("secret")
                     files.append(change)
         areas["host_files"] = dict(matches=not files, differences=files, checked=checked)
+    if collected.get("host_registries"):
+        files, checked = [], []
+        for entry in collected["host_registries"]:
+            result = entry.get("result") or {}
+            dropin = result.get("dropin") or {}
+            if dropin.get("path"):
+                checked.append("%s:%s" % (entry["host"], dropin["path"]))
+            for change in dropin.get("changes") or []:
+                files.append(dict(host=entry["host"], path=dropin.get("path"), registry=change["prefix"],
+                                  change=change["action"]))
+            if dropin.get("changed") and not dropin.get("changes"):
+                files.append(dict(host=entry["host"], path=dropin.get("path"), registry="(file)", change="rewritten"))
+            for ca in result.get("cas") or []:
+                for item in ca.get("files") or []:
+                    checked.append("%s:%s" % (entry["host"], item["path"]))
+                    if item["action"] != "unchanged":
+                        files.append(dict(host=entry["host"], path=item["path"], registry=ca.get("item", {}).get("registry"),
+                                          change=item["action"]))
+        areas["host_registries"] = dict(matches=not files, differences=files, checked=checked)
     if collected.get("imports"):
         tags = []
         for result in collected["imports"]:
@@ -118,6 +138,8 @@ def drift_lines(report):
         for diff in area["differences"]:
             if name in ("registry_config", "image_policy"):
                 lines.append("  %s: live %s, desired %s" % (diff["field"], _short(diff["live"]), _short(diff["desired"])))
+            elif name == "host_registries":
+                lines.append("  %s:%s %s: %s" % (diff["host"], diff["path"], diff["registry"], _registry_drift(diff["change"])))
             elif name in ("pull_secrets", "host_files"):
                 where = diff.get("host", "") + (":" if diff.get("host") else "") + diff.get("path", diff.get("secret", ""))
                 lines.append("  %s %s: %s" % (where, diff["registry"], _entry_drift(diff)))
@@ -128,6 +150,10 @@ def drift_lines(report):
                 else:
                     lines.append("  %s: live %s, source %s" % (where, _short(diff["live"]), _short(diff["source"])))
     return lines
+
+
+def _registry_drift(change):
+    return {"added": "missing", "removed": "extra", "changed": "different"}.get(change, change)
 
 
 def _entry_drift(diff):

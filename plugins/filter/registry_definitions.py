@@ -63,6 +63,31 @@ def image_policy_args(definitions, external_hostnames=None):
     return out
 
 
+def host_registry_entries(definitions):
+    """registries_conf entries for the hosts: each present definition that makes its registry insecure or blocked.
+    The hosts' file is owned whole (exclusive), so a definition that no longer asks for it simply leaves it out."""
+    out = []
+    for definition in definitions or []:
+        if definition.get("state", "present") == "absent":
+            continue
+        if definition.get("insecure") or definition.get("blocked"):
+            out.append(dict(prefix=definition["registry"], location=definition["registry"],
+                            insecure=bool(definition.get("insecure")), blocked=bool(definition.get("blocked"))))
+    return out
+
+
+def host_ca_entries(definitions):
+    """registry_ca calls for the hosts: {registry, ca or ca_file, state} of each definition with a CA."""
+    out = []
+    for definition in definitions or []:
+        if definition.get("ca") or definition.get("ca_file"):
+            entry = dict(registry=_host(definition["registry"]), state=definition.get("state", "present"))
+            entry.update((k, definition[k]) for k in ("ca", "ca_file") if definition.get(k))
+            out.append(entry)
+    return out
+
+
 class FilterModule(object):
     def filters(self):
-        return {"credential_entries": credential_entries, "image_policy_args": image_policy_args}
+        return {"credential_entries": credential_entries, "image_policy_args": image_policy_args,
+                "host_registry_entries": host_registry_entries, "host_ca_entries": host_ca_entries}

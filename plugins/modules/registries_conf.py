@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: registries_conf
+short_description: A host's registries.conf.d drop-in: insecure, blocked and mirrored registries
+version_added: 0.2.0
+description:
+  - Owns one drop-in file of containers-registries.conf.d(5) (v2 format), which podman, skopeo, buildah and CRI-O
+    read after C(/etc/containers/registries.conf). It holds C([[registry]]) entries (prefix, location, insecure,
+    blocked, mirrors with their C(pull-from-mirror)) and optionally C(unqualified-search-registries).
+  - Entries are merged by prefix (or location when there is no prefix); an entry given anew replaces the whole entry.
+    With O(exclusive), the file holds exactly the given entries.
+  - Every entry is checked by the rules of containers/image before anything is written; the file is written
+    atomically, in its final mode from the first byte.
+  - Runs on any Python the managed host has (standard library only). Reading back an existing drop-in uses C(tomllib)
+    (Python 3.11+); on older Pythons only what this module writes is read back, and anything else is refused.
+author:
+  - ocp.registry contributors (@ocp-registry)
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - ocp.registry.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The drop-in's text before and after.
+  idempotent:
+    support: full
+options:
+  path:
+    description: The drop-in directory.
+    type: path
+    default: /etc/containers/registries.conf.d
+  name:
+    description: The drop-in's name; the file is C(<priority>-<name>.conf). Later files win for the same prefix.
+    type: str
+    default: ocp-registry
+  priority:
+    description: The number the file name starts with (two digits at least); files load in alphanumeric order.
+    type: int
+    default: 50
+  registries:
+    description: The C([[registry]]) entries.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      prefix:
+        description:
+          - Which references the entry applies to (C(host[:port][/path]) or C(*.domain)); the longest matching prefix
+            of all registries.conf files wins. Defaults to O(registries[].location).
+        type: str
+      location:
+        description: Where those references are pulled from (C(host[:port][/path])). Needed unless the prefix is C(*.domain).
+        type: str
+      insecure:
+        description: Allow plain HTTP and unverified TLS.
+        type: bool
+        default: false
+      blocked:
+        description: Refuse pulls from it (mirrors are still used).
+        type: bool
+        default: false
+      mirrors:
+        description: Mirrors, tried in order before the location.
+        type: list
+        elements: dict
+        suboptions:
+          location:
+            description: C(host[:port][/path]) of the mirror.
+            type: str
+            required: true
+          insecure:
+            description: Allow plain HTTP and unverified TLS for the mirror.
+            type: bool
+            default: false
+          pull_from_mirror:
+            description: Which references use the mirror (C(pull-from-mirror)); left out means V(all).
+            type: str
+            choices: [all, digest-only, tag-only]
+      state:
+        description: Whether the entry is in the file.
+        type: str
+        choices: [present, absent]
+        default: present
+  unqualified_search_registries:
+    description: Registries for short names; left out leaves the file's list as it is, V([]) removes it.
+    type: list
+    elements: str
+  exclusive:
+    description: The file holds exactly the present entries given.
+    type: bool
+    default: false
+  state:
+    description: V(absent) removes the whole drop-in.
+    type: str
+    choices: [present, absent]
+    default: present
+  mode:
+    default: "0644"
+"""
+
+EXAMPLES = r"""
+- name: Mirror a disconnected cluster's release images to Quay, and trust a lab registry over HTTP
+  ocp.registry.registries_conf:
+    registries:
+      - prefix: quay.io/openshift-release-dev
+        location: quay.io/openshift-release-dev
+        mirrors:
+          - location: quay.corp.example.com:8443/ocp4
+            pull_from_mirror: digest-only
+      - location: registry.lab.example.com:5000
+        insecure: true
+  become: true
+
+- name: Block Docker Hub on a build host
+  ocp.registry.registries_conf:
+    name: policy
+    registries:
+      - prefix: docker.io
+        location: docker.io
+        blocked: true
+  become: true
+"""
+
+RETURN = r"""
+path:
+  description: The drop-in file.
+  returned: always
+  type: str
+  sample: /etc/containers/registries.conf.d/50-ocp-registry.conf
+registries:
+  description: The entries in the file after the run, each C(prefix), C(location), C(insecure), C(blocked), C(mirrors).
+  returned: always
+  type: list
+  elements: dict
+changes:
+  description: Each entry added, changed or removed, with C(prefix) and C(action).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from ansible_collections.ocp.registry.plugins.module_utils import hostfile, registries_conf
+
+
+def main():
+    mirror = dict(location=dict(type="str", required=True), insecure=dict(type="bool", default=False),
+                  pull_from_mirror=dict(type="str", choices=["all", "digest-only", "tag-only"]))
+    entry = dict(prefix=dict(type="str"), location=dict(type="str"), insecure=dict(type="bool", default=False),
+                 blocked=dict(type="bool", default=False),
+                 mirrors=dict(type="list", elements="dict", options=mirror),
+                 state=dict(type="str", choices=["present", "absent"], default="present"))
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", default="/etc/containers/registries.conf.d"),
+            name=dict(type="str", default="ocp-registry"),
+            priority=dict(type="int", default=50),
+            registries=dict(type="list", elements="dict", default=[], options=entry),
+            unqualified_search_registries=dict(type="list", elements="str"),
+            exclusive=dict(type="bool", default=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    errors = registries_conf.validate(params["registries"])
+    if not params["name"] or "/" in params["name"] or params["name"].startswith("."):
+        errors.append("name %r must be a plain file name part (no slash, not hidden)" % params["name"])
+    if params["priority"] < 0:
+        errors.append("priority must be 0 or more")
+    for search in params.get("unqualified_search_registries") or []:
+        if not registries_conf.LOCATION.match(search) or "/" in search:
+            errors.append("unqualified_search_registries: %r must be host[:port]" % search)
+    if errors:
+        module.fail_json(msg="; ".join(errors) + "; nothing was written", changed=False)
+    path = os.path.join(params["path"], "%02d-%s.conf" % (params["priority"], params["name"]))
+    mode = params["mode"] if params["mode"] is not None else "0644"
+    try:
+        raw = hostfile.read(path)
+        text = to_text(raw) if raw is not None else None
+        search, current = registries_conf.parse(text, path) if text else (None, [])
+    except (hostfile.HostFileError, registries_conf.ConfError) as exc:
+        module.fail_json(msg=str(exc), changed=False, path=path)
+    result = dict(changed=False, path=path, changes=[])
+    if params["state"] == "absent":
+        if raw is not None:
+            result.update(changed=True, registries=[], diff=dict(before=text, after="", before_header=path,
+                                                                after_header=path))
+            if not module.check_mode:
+                hostfile.remove(path)
+        else:
+            result["registries"] = []
+        if not module._diff:
+            result.pop("diff", None)
+        module.exit_json(**result)
+    new, changes = registries_conf.merge(current, params["registries"], params["exclusive"])
+    new_search = search if params.get("unqualified_search_registries") is None else \
+        (params["unqualified_search_registries"] or None)
+    new_text = registries_conf.render(new, new_search)
+    result.update(registries=new, changes=changes)
+    if new_text != text:
+        result["changed"] = True
+        result["diff"] = dict(before=text or "", after=new_text, before_header=path, after_header=path)
+        if not module.check_mode:
+            try:
+                hostfile.write(module, path, to_bytes(new_text), hostfile.numeric_mode(mode))
+            except (IOError, OSError, hostfile.HostFileError) as exc:
+                module.fail_json(msg="cannot write %s: %s" % (path, exc), changed=False)
+    if os.path.exists(path):
+        file_args = module.load_file_common_arguments(params, path=path)
+        file_args["mode"] = mode
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: registry_ca
+short_description: The CA a host trusts for one registry, in certs.d
+version_added: 0.2.0
+description:
+  - Writes the CA of one registry to C(<dir>/<host[:port]>/ca.crt) in each certs.d directory, where podman, skopeo,
+    buildah and CRI-O (C(/etc/containers/certs.d)) and docker (C(/etc/docker/certs.d)) look for it.
+  - The PEM is checked before anything is written (certificates, a CA, not expired); the diff shows fingerprints.
+  - Atomic writes, mode 0644 from the first byte. Standard library only (uses cryptography when the host has it,
+    to check the CA flag).
+author:
+  - ocp.registry contributors (@ocp-registry)
+extends_documentation_fragment:
+  - ocp.registry.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The SHA-256 fingerprints of the certificates before and after, per file.
+  idempotent:
+    support: full
+options:
+  registry:
+    description: C(host[:port]) of the registry, exactly as images are referenced (C(quay.example.com:8443)).
+    type: str
+    required: true
+  ca:
+    description: The CA certificate (PEM; a bundle may hold several).
+    type: str
+  ca_file:
+    description: A file on the managed host with the CA certificate.
+    type: path
+  certs_dirs:
+    description: The certs.d directories to write into.
+    type: list
+    elements: path
+    default: [/etc/containers/certs.d]
+  docker:
+    description: Also write into C(/etc/docker/certs.d) (docker, and where OpenShift's node-ca writes on nodes).
+    type: bool
+    default: false
+  state:
+    description: V(absent) removes the CA (and the registry's directory when nothing else is in it).
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+EXAMPLES = r"""
+- name: Trust the on-premises Quay's CA on build hosts
+  ocp.registry.registry_ca:
+    registry: quay.corp.example.com:8443
+    ca: "{{ lookup('ansible.builtin.file', 'files/corp-root-ca.pem') }}"
+    docker: true
+  become: true
+"""
+
+RETURN = r"""
+files:
+  description: Each file with C(path) and C(action) (V(added), V(changed), V(removed), V(unchanged)).
+  returned: always
+  type: list
+  elements: dict
+certificates:
+  description: The certificates written, each C(fingerprint_sha256) and, where readable, C(subject), C(not_after), C(days_left).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from ansible_collections.ocp.registry.plugins.module_utils import hostfile, pem
+
+HOST_PORT = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+                       r"(?::[0-9]{1,5})?$")
+
+
+def _fingerprints(text):
+    try:
+        return [c["fingerprint_sha256"] for c in pem.describe(text, "current")]
+    except pem.PemError:
+        return ["(not a certificate)"]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            registry=dict(type="str", required=True),
+            ca=dict(type="str"),
+            ca_file=dict(type="path"),
+            certs_dirs=dict(type="list", elements="path", default=["/etc/containers/certs.d"]),
+            docker=dict(type="bool", default=False),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        ),
+        mutually_exclusive=[["ca", "ca_file"]],
+        required_if=[["state", "present", ["ca", "ca_file"], True]],
+        supports_check_mode=True,
+    )
+    params = module.params
+    registry = params["registry"]
+    if not HOST_PORT.match(registry):
+        module.fail_json(msg="registry %r must be host[:port], as images name it (no scheme or path); nothing was "
+                             "written" % registry)
+    dirs = list(params["certs_dirs"]) + (["/etc/docker/certs.d"] if params["docker"] else [])
+    text, certificates = None, []
+    if params["state"] == "present":
+        text = params["ca"]
+        if params["ca_file"]:
+            try:
+                with open(params["ca_file"], "rb") as handle:
+                    text = to_text(handle.read())
+            except (IOError, OSError) as exc:
+                module.fail_json(msg="ca_file %s cannot be read (%s); nothing was written"
+                                     % (params["ca_file"], exc.strerror or exc))
+        try:
+            certificates = pem.describe(text, "ca" if params["ca"] else "ca_file %s" % params["ca_file"])
+        except pem.PemError as exc:
+            module.fail_json(msg="%s; nothing was written" % exc)
+        text = text.strip() + "\n"
+    result = dict(changed=False, files=[], certificates=certificates)
+    before, after = {}, {}
+    for directory in dirs:
+        path = os.path.join(directory, registry, "ca.crt")
+        try:
+            raw = hostfile.read(path)
+        except hostfile.HostFileError as exc:
+            module.fail_json(msg=str(exc))
+        current = to_text(raw) if raw is not None else None
+        if params["state"] == "absent":
+            action = "removed" if current is not None else "unchanged"
+        elif current is None:
+            action = "added"
+        else:
+            action = "unchanged" if current == text else "changed"
+        if current is not None:
+            before[path] = _fingerprints(current)
+        if params["state"] == "present":
+            after[path] = [c["fingerprint_sha256"] for c in certificates]
+        result["files"].append(dict(path=path, action=action))
+        if action == "unchanged":
+            continue
+        result["changed"] = True
+        if module.check_mode:
+            continue
+        try:
+            if action == "removed":
+                hostfile.remove(path)
+                if not os.listdir(os.path.dirname(path)):
+                    os.rmdir(os.path.dirname(path))
+            else:
+                hostfile.write(module, path, to_bytes(text), 0o644, dir_mode=0o755)
+        except (IOError, OSError, hostfile.HostFileError) as exc:
+            module.fail_json(msg="cannot write %s: %s" % (path, exc), **result)
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -74,8 +74,8 @@ def validate(entries, option="registries"):
             elif m_location.startswith(("http://", "https://")) or not LOCATION.match(m_location.rstrip("/")):
                 errors.append("%s: location %r is not host[:port][/path] (no scheme)" % (m_label, m_location))
             if mirror.get("pull_from_mirror") not in (None, "") + PULL_FROM_MIRROR:
-                errors.append("%s: pull_from_mirror %r is not one of %s" % (m_label, mirror["pull_from_mirror"],
-                                                                          ", ".join(PULL_FROM_MIRROR)))
+                errors.append("%s: pull_from_mirror %r is not one of %s"
+                              % (m_label, mirror["pull_from_mirror"], ", ".join(PULL_FROM_MIRROR)))
     return errors
 
 

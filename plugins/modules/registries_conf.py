@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: registries_conf
-short_description: A host's registries.conf.d drop-in: insecure, blocked and mirrored registries
+short_description: A host's registries.conf.d drop-in with insecure, blocked and mirrored registries
 version_added: 0.2.0
 description:
   - Owns one drop-in file of containers-registries.conf.d(5) (v2 format), which podman, skopeo, buildah and CRI-O
@@ -104,8 +104,8 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  mode:
-    default: "0644"
+notes:
+  - The drop-in is written with mode V(0644) unless O(mode) says otherwise.
 """
 
 EXAMPLES = r"""
@@ -199,8 +199,8 @@ def main():
     result = dict(changed=False, path=path, changes=[])
     if params["state"] == "absent":
         if raw is not None:
-            result.update(changed=True, registries=[], diff=dict(before=text, after="", before_header=path,
-                                                                after_header=path))
+            result.update(changed=True, registries=[],
+                          diff=dict(before=text, after="", before_header=path, after_header=path))
             if not module.check_mode:
                 hostfile.remove(path)
         else:

@@ -58,7 +58,7 @@ def _pull_secret_results(credentials):
 def drift_report(collected):
     """Assemble the report from check-mode results: {registry, credentials, host_credentials, imports}.
 
-    registry is an integrated_registry result; image_policy an image_policy result; credentials a registry_credentials result from the cluster;
+    registry is an integrated_registry result; image_policy and image_mirrors those modules' results; credentials a registry_credentials result from the cluster;
     host_credentials a list of {host, result} with the registry_credentials result of each host; imports the
     image_import results of the image_streams role; host_registries a list of {host, result} with the
     host_registries result of each host. Missing parts (None) are areas not configured.
@@ -69,12 +69,13 @@ def drift_report(collected):
         differences = config_differences(registry.get("diff")) if registry.get("changed") else []
         areas["registry_config"] = dict(matches=not differences, differences=differences,
                                         notes=registry.get("notes") or [])
-    policy = collected.get("image_policy")
-    if policy:
-        diff = policy.get("diff") or {}
-        differences = [dict(field=path, live=live, desired=desired) for path, live, desired in
-                       _paths(diff.get("before") or {}, diff.get("after") or {})] if policy.get("changed") else []
-        areas["image_policy"] = dict(matches=not differences, differences=differences)
+    for area in ("image_policy", "image_mirrors"):
+        result = collected.get(area)
+        if result:
+            diff = result.get("diff") or {}
+            differences = [dict(field=path, live=live, desired=desired) for path, live, desired in
+                           _paths(diff.get("before") or {}, diff.get("after") or {})] if result.get("changed") else []
+            areas[area] = dict(matches=not differences, differences=differences)
     if collected.get("credentials"):
         secrets, checked = [], []
         for secret, result in _pull_secret_results(collected["credentials"]):
@@ -136,7 +137,7 @@ def drift_lines(report):
         area = report["areas"][name]
         lines.append("%s: %s" % (name, "matches" if area["matches"] else "DRIFT"))
         for diff in area["differences"]:
-            if name in ("registry_config", "image_policy"):
+            if name in ("registry_config", "image_policy", "image_mirrors"):
                 lines.append("  %s: live %s, desired %s" % (diff["field"], _short(diff["live"]), _short(diff["desired"])))
             elif name == "host_registries":
                 lines.append("  %s:%s %s: %s" % (diff["host"], diff["path"], diff["registry"], _registry_drift(diff["change"])))

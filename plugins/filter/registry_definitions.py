@@ -63,16 +63,40 @@ def image_policy_args(definitions, external_hostnames=None):
     return out
 
 
-def host_registry_entries(definitions):
-    """registries_conf entries for the hosts: each present definition that makes its registry insecure or blocked.
-    The hosts' file is owned whole (exclusive), so a definition that no longer asks for it simply leaves it out."""
+def host_registry_entries(definitions, mirrors=None):
+    """registries_conf entries for the hosts: each present definition that makes its registry insecure or blocked,
+    and each mirrored source with its mirrors (digest-only or tag-only, as the cluster's mirror sets say; a source
+    nodes may never contact is blocked). The hosts' file is owned whole (exclusive): what is no longer asked for
+    leaves it."""
     out = []
+    by_prefix = {}
+
+    def entry(prefix):
+        if prefix not in by_prefix:
+            item = dict(prefix=prefix, insecure=False, blocked=False, mirrors=[])
+            if not prefix.startswith("*."):
+                item["location"] = prefix
+            by_prefix[prefix] = item
+            out.append(item)
+        return by_prefix[prefix]
     for definition in definitions or []:
         if definition.get("state", "present") == "absent":
             continue
         if definition.get("insecure") or definition.get("blocked"):
-            out.append(dict(prefix=definition["registry"], location=definition["registry"],
-                            insecure=bool(definition.get("insecure")), blocked=bool(definition.get("blocked"))))
+            item = entry(definition["registry"])
+            item["insecure"] = item["insecure"] or bool(definition.get("insecure"))
+            item["blocked"] = item["blocked"] or bool(definition.get("blocked"))
+    for mirror in mirrors or []:
+        if mirror.get("state", "present") == "absent" or not mirror.get("mirrors"):
+            continue
+        item = entry(mirror["source"])
+        if mirror.get("source_policy") == "NeverContactSource":
+            item["blocked"] = True
+        pull = "tag-only" if mirror.get("by") == "tag" else "digest-only"
+        item["mirrors"].extend(dict(location=m, pull_from_mirror=pull) for m in mirror["mirrors"])
+    for item in out:
+        if not item["mirrors"]:
+            del item["mirrors"]
     return out
 
 

@@ -12,15 +12,13 @@ import copy
 import re
 import time
 
-from ansible_collections.ocp.registry.plugins.module_utils import trust
+from ansible_collections.ocp.registry.plugins.module_utils import pools, trust
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, Resource
 
 CONFIG_NAMESPACE = "openshift-config"
 DEFAULT_CA_CONFIG_MAP = "registry-cas"
 ATTEMPTS = 10
-RENDER_GRACE = 10  # seconds the machine-config-controller gets to render a new config before "no change" is believed
 CLUSTER_VERSION = Resource("config.openshift.io/v1", "clusterversions", "ClusterVersion", False)
-POOLS = Resource("machineconfiguration.openshift.io/v1", "machineconfigpools", "MachineConfigPool", False)
 # option name -> registrySources field; the CRD's names for the lists an administrator reads in `oc get`
 SOURCE_LISTS = (("allowed", "allowedRegistries"), ("blocked", "blockedRegistries"),
                 ("insecure", "insecureRegistries"), ("search", "containerRuntimeSearchRegistries"))
@@ -286,7 +284,10 @@ class ImagePolicy(object):
                 self.sleep(min(0.1 * (2 ** attempt), 2.0))
         result["conflicts_retried"] = self.conflicts
         if result["nodes_affected"] and self.params.get("wait") and not self.check_mode:
-            result["pools"] = self._wait_for_pools(result.pop("_pools_before"))
+            try:
+                result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn, self.sleep)
+            except pools.PoolError as exc:
+                raise PolicyError(str(exc))
         result.pop("_pools_before", None)
         return result
 
@@ -362,7 +363,7 @@ class ImagePolicy(object):
             before["trusted_cas"] = ca_view((config_map or {}).get("data") or {})
             after["trusted_cas"] = ca_view(new_data)
         before = self.first_before = getattr(self, "first_before", None) or before  # as read before any write
-        result["_pools_before"] = self._pool_configs() if (spec_changed and self._sources_changed(spec, new_spec)
+        result["_pools_before"] = pools.configs(self.client) if (spec_changed and self._sources_changed(spec, new_spec)
                                                            and self.params.get("wait") and not self.check_mode) else {}
         if ca_changed:
             self._write_config_map(config_map, ca_name, new_data)
@@ -420,74 +421,3 @@ class ImagePolicy(object):
         added = [message for key, message in sorted(new.items()) if key not in old]
         if added:
             raise PolicyError("; ".join(added) + ". Nothing was written; give force: true to write it anyway")
-
-    def _pool_configs(self):
-        try:
-            pools = self.client.list(POOLS).get("items") or []
-        except ClusterError as exc:
-            if exc.status in (403, 404):
-                return {}
-            raise
-        return dict((p["metadata"]["name"], ((p.get("spec") or {}).get("configuration") or {}).get("name"))
-                    for p in pools)
-
-    @staticmethod
-    def _waiting_line(pool, before):
-        rendered = "rendered %s; " % pool["rendered_config"] if pool["new_config"] else "no new rendered config yet; "
-        progress = pool["message"] or "%s/%s machines updated" % (pool["updated_machine_count"], pool["machine_count"])
-        return "%s (%s%s)" % (pool["name"], rendered, progress)
-
-    @staticmethod
-    def _pools_result(state):
-        return [dict((k, v) for k, v in pool.items() if not k.startswith("_"))
-                for pool in sorted(state.values(), key=lambda p: p["name"])]
-
-    def _wait_for_pools(self, before):
-        """Wait until every pool rendered a new configuration and rolled it out to all its machines."""
-        timeout = self.params.get("wait_timeout") or 1800
-        interval = self.params.get("wait_sleep") or 5
-        started = time.time()
-        deadline = started + timeout
-        state = {}
-        seen_updating = set()
-        while True:
-            pools = self.client.list(POOLS).get("items") or []
-            state = {}
-            for pool in pools:
-                name = pool["metadata"]["name"]
-                spec_name = ((pool.get("spec") or {}).get("configuration") or {}).get("name")
-                status = pool.get("status") or {}
-                conds = dict((c.get("type"), c) for c in status.get("conditions") or [])
-                rendered = spec_name != before.get(name)
-                settled = (status.get("configuration") or {}).get("name") == spec_name and \
-                    (conds.get("Updated") or {}).get("status") == "True" and \
-                    status.get("observedGeneration") == (pool.get("metadata") or {}).get("generation") and \
-                    status.get("updatedMachineCount") == status.get("machineCount")
-                done = rendered and settled
-                if (conds.get("Updating") or {}).get("status") == "True":
-                    seen_updating.add(name)
-                state[name] = dict(name=name, rendered_config=spec_name, updated=done, new_config=rendered,
-                                   seen_updating=name in seen_updating, _settled=settled,
-                                   machine_count=status.get("machineCount"),
-                                   updated_machine_count=status.get("updatedMachineCount"),
-                                   message=(conds.get("Degraded") or {}).get("message") if
-                                   (conds.get("Degraded") or {}).get("status") == "True" else
-                                   (conds.get("Updating") or {}).get("message") or "")
-                if (conds.get("Degraded") or {}).get("status") == "True":
-                    raise PolicyError("MachineConfigPool %s is Degraded: %s" % (name, state[name]["message"]))
-            if state and all(p["updated"] for p in state.values()):
-                return self._pools_result(state)
-            # a change that leaves the nodes' files as they were (an entry the machine config operator drops)
-            # renders no new config: once the controller had time to render, the pools are where they should be
-            if state and time.time() - started >= min(RENDER_GRACE, timeout) and \
-                    all(p["_settled"] and not p["new_config"] for p in state.values()):
-                self.warn("the MachineConfigPools kept their rendered config: the nodes' files did not change "
-                          "(the machine config operator may have dropped an entry; see its log)")
-                for pool in state.values():
-                    pool["updated"] = True
-                return self._pools_result(state)
-            if time.time() >= deadline:
-                waiting = [self._waiting_line(p, before) for p in state.values() if not p["updated"]]
-                raise PolicyError("the change was written, but the MachineConfigPools did not roll it out within %ds: %s"
-                                  % (timeout, "; ".join(waiting)))
-            self.sleep(interval)

@@ -58,7 +58,8 @@ def _pull_secret_results(credentials):
 def drift_report(collected):
     """Assemble the report from check-mode results: {registry, credentials, host_credentials, imports}.
 
-    registry is an integrated_registry result; image_policy and image_mirrors those modules' results; credentials a registry_credentials result from the cluster;
+    registry is an integrated_registry result; image_policy and image_mirrors those modules' results; credentials
+    a registry_credentials result from the cluster;
     host_credentials a list of {host, result} with the registry_credentials result of each host; imports the
     image_import results of the image_streams role; host_registries a list of {host, result} with the
     host_registries result of each host. Missing parts (None) are areas not configured.

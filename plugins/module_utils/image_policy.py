@@ -363,8 +363,8 @@ class ImagePolicy(object):
             before["trusted_cas"] = ca_view((config_map or {}).get("data") or {})
             after["trusted_cas"] = ca_view(new_data)
         before = self.first_before = getattr(self, "first_before", None) or before  # as read before any write
-        result["_pools_before"] = pools.configs(self.client) if (spec_changed and self._sources_changed(spec, new_spec)
-                                                           and self.params.get("wait") and not self.check_mode) else {}
+        waits = spec_changed and self._sources_changed(spec, new_spec) and self.params.get("wait") and not self.check_mode
+        result["_pools_before"] = pools.configs(self.client) if waits else {}
         if ca_changed:
             self._write_config_map(config_map, ca_name, new_data)
             self.wrote = True

@@ -182,8 +182,8 @@ def policy_conflicts(idms, itms, icsp):
         first = seen.setdefault(item.get("source"), (policy, where))
         if first[0] != policy:
             problems.append("source %s has mirrorSourcePolicy %s in %s but %s in %s; the machine config operator "
-                            "refuses conflicting policies for one source" % (item.get("source"), policy, where,
-                                                                            first[0], first[1]))
+                            "refuses conflicting policies for one source"
+                            % (item.get("source"), policy, where, first[0], first[1]))
     return problems
 
 

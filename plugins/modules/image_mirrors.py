@@ -17,8 +17,8 @@ description:
   - Checks every entry by the CRDs' rules before anything is written (sources may be C(*.domain); mirrors are a set;
     no tag or digest), and refuses a result in which two mirror sets disagree on one source's
     C(mirrorSourcePolicy), which the machine config operator would refuse to render.
-  - O(migrate_icsp) does what C(oc adm migrate icsp) does: an ImageDigestMirrorSet with the same name and mirrors for
-    every ImageContentSourcePolicy; O(delete_icsp) deletes each ICSP once its ImageDigestMirrorSet is stored.
+  - O(migrate_icsp) does what C(oc adm migrate icsp) does, writing an ImageDigestMirrorSet with the same name and
+    mirrors for every ImageContentSourcePolicy; O(delete_icsp) deletes each ICSP once its ImageDigestMirrorSet is stored.
   - The result lists, for each source, the mirrors in the order a node tries them, across every mirror set.
   - Check mode sends the writes as server-side dry runs.
 author:

@@ -12,16 +12,17 @@ play() { "$ROOT/.venv/bin/ansible-playbook" -i tests/lab/inventory.yml "$@"; }
 banner() { printf '\n\033[1m==== %s ====\033[0m\n' "$*"; }
 report() { "$ROOT/.venv/bin/python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["summary"]); [print(" ", a, "->", d.get("field") or d.get("registry") or "%s:%s" % (d.get("stream"), d.get("tag"))) for a, v in sorted(r["areas"].items()) for d in v["differences"]]' "$1"; }
 
-banner "1. Configure the registry, credentials and imports from scratch (playbooks/site.yml)"
+banner "1. Configure from scratch (playbooks/site.yml): the registry, trust for the private registry, mirrors, credentials, hosts, imports"
 play playbooks/site.yml | sed -n '/Show what the registry/,/^$/p;/Imported/,/Failed/p;/PLAY RECAP/,$p'
 
 banner "2. Drift report: clean"
 play playbooks/drift.yml -e drift_report_path="$LAB_DIR/drift-1.json" >/dev/null
 report "$LAB_DIR/drift-1.json"
 
-banner "3. Behind Ansible's back: kubectl switches the registry to emptyDir; a host's auth file loses an entry"
+banner "3. Behind Ansible's back: kubectl switches the registry to emptyDir and drops the mirror set; a host's auth file loses an entry"
 kubectl --kubeconfig "$LAB_KUBECONFIG" patch configs.imageregistry.operator.openshift.io cluster --type merge \
   -p '{"spec":{"storage":{"pvc":null,"emptyDir":{}}}}'
+kubectl --kubeconfig "$LAB_KUBECONFIG" delete imagedigestmirrorsets.config.openshift.io ocp-registry
 "$ROOT/.venv/bin/python" - "$LAB_DIR/hosts/lab-node-1/auth.json" "$LAB_REGISTRY_TOKEN" <<'PY'
 import json, sys
 path, key = sys.argv[1], sys.argv[2]
@@ -31,7 +32,7 @@ json.dump(doc, open(path, "w"), indent="\t")
 print("removed %s from %s" % (key, path))
 PY
 
-banner "4. Drift report: both caught"
+banner "4. Drift report: all caught"
 play playbooks/drift.yml -e drift_report_path="$LAB_DIR/drift-2.json" >/dev/null
 report "$LAB_DIR/drift-2.json"
 

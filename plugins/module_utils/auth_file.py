@@ -9,9 +9,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import tempfile
 
-from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig
+from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig, hostfile
 
 PRESETS = ("podman", "docker", "kubelet")
 
@@ -49,21 +48,10 @@ def read(path):
         raise AuthFileError("%s: %s; the file was left untouched, repair or remove it first" % (path, exc))
 
 
-def write(module, path, payload):
-    """Write payload to path atomically: temp file in the same directory, 0600, then atomic_move (which keeps
-    an existing file's owner). A missing parent directory is created 0700."""
-    parent = os.path.dirname(path) or "."
-    if not os.path.isdir(parent):
-        os.makedirs(parent, 0o700)
-        os.chmod(parent, 0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".auth-", dir=parent)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, payload)
-    finally:
-        os.close(fd)
-    module.atomic_move(tmp, path)
-    os.chmod(path, 0o600)
+def write(module, path, payload, mode=0o600):
+    """Write payload atomically in mode from the first byte (hostfile.write); missing directories are created 0700,
+    since the file holds credentials."""
+    hostfile.write(module, path, payload, mode, dir_mode=0o700)
 
 
 def run(module, params):
@@ -79,8 +67,11 @@ def run(module, params):
     if report:
         style = dockerconfig.detect_style(raw) if raw else ("\t", True)
         if not module.check_mode:
-            write(module, path, dockerconfig.dump(new, style))
+            write(module, path, dockerconfig.dump(new, style), hostfile.numeric_mode(params.get("mode")))
         result.update(changed=True, created=not raw)
+    if os.path.exists(path) and any(params.get(k) is not None for k in ("owner", "group", "mode")):
+        file_args = module.load_file_common_arguments(params, path=path)
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     result.update(changes=report, registries=dockerconfig.summary(new),
                   diff=dict(before=dict(path=path, content=before), after=dict(path=path, content=after)))
     return result

@@ -117,12 +117,11 @@ def set_entry(doc, key, username, password, email=None):
             (email is None or current.get("email") == email)
         if same:
             return None
-        kept = [(k, v) for k, v in current.items() if k not in ("auth", "username", "password", "identitytoken")]
         change = "changed"
     else:
-        kept = []
         change = "added"
-    entry = OrderedDict([("auth", encode_auth(username, password))] + kept)
+    # an entry given anew replaces the whole entry: nothing of the old one (email, identitytoken, ...) survives
+    entry = OrderedDict([("auth", encode_auth(username, password))])
     if email is not None:
         entry["email"] = email
     auths[key] = entry

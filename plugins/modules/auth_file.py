@@ -16,12 +16,16 @@ description:
     C(podman login) does, without logging in when nothing would change and without putting the password on
     a command line.
   - Other entries, C(credHelpers) and unknown keys are kept; a run that changes nothing does not rewrite the file.
-  - The file is written atomically (temporary file in the same directory, then a rename), with mode 0600; an
-    existing file keeps its owner; a missing parent directory is created with mode 0700.
+  - The file is written atomically (a temporary file in the same directory, in its final mode before the first
+    byte, then a rename), with mode 0600 unless O(mode) says otherwise; an existing file keeps its owner; missing
+    directories are created with mode 0700.
+  - O(owner), O(group) and O(mode) work as in Ansible's file modules, so root can write a user's auth.json that the
+    user can read.
   - Needs nothing but Python on the host.
 author:
   - ocp.registry contributors (@ocp-registry)
 extends_documentation_fragment:
+  - ansible.builtin.files
   - ocp.registry.credentials
   - ocp.registry.attributes
 attributes:
@@ -122,7 +126,7 @@ def main():
         exclusive=dict(type="bool", default=False),
     )
     spec.update(credentials.CHECK_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, add_file_common_args=True)
     try:
         result = auth_file.run(module, module.params)
     except (credentials.CredentialsError, auth_file.AuthFileError) as exc:

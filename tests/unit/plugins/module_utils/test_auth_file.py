@@ -40,3 +40,24 @@ def test_broken_file_is_reported_and_left_alone(tmp_path):
 def test_missing_file_is_an_empty_document(tmp_path):
     raw, doc = auth_file.read(str(tmp_path / "none.json"))
     assert raw == b"" and doc == {}
+
+
+class _Mover(object):
+    def atomic_move(self, src, dest):
+        import os
+        os.rename(src, dest)
+
+
+def test_new_auth_file_and_every_directory_are_private_even_with_umask_000(tmp_path):
+    import os
+    import stat
+    target = tmp_path / "home" / ".config" / "containers" / "auth.json"
+    old = os.umask(0)
+    try:
+        auth_file.write(_Mover(), str(target), b'{"auths": {}}')
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(str(target)).st_mode) == 0o600
+    for directory in (tmp_path / "home", tmp_path / "home" / ".config", target.parent):
+        assert stat.S_IMODE(os.stat(str(directory)).st_mode) == 0o700, directory
+    assert [p.name for p in target.parent.iterdir()] == ["auth.json"]

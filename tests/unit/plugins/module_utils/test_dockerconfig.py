@@ -85,7 +85,10 @@ def test_change_username_secret_and_noop():
     new, report = dockerconfig.apply(doc, rotated)
     assert report == [{"registry": "registry.redhat.io", "action": "changed", "username_changed": False,
                        "secret_changed": True}]
-    assert new["auths"]["registry.redhat.io"]["email"] == "me@example.com"
+    assert dict(new["auths"]["registry.redhat.io"]) == {"auth": dockerconfig.encode_auth("12345678|sa",
+                                                                                          "planted-secret-new")}
+    with_email = [dict(rotated[0], email="new@example.com")]
+    assert dict(dockerconfig.apply(doc, with_email)[0]["auths"]["registry.redhat.io"])["email"] == "new@example.com"
     renamed = [{"registry": "registry.redhat.io", "username": "87654321|other", "password": "planted-secret-4"}]
     assert dockerconfig.apply(doc, renamed)[1][0]["username_changed"] is True
     assert dockerconfig.apply(doc, renamed)[1][0]["secret_changed"] is False

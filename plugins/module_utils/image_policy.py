@@ -12,12 +12,11 @@ import copy
 import re
 import time
 
-from ansible_collections.ocp.registry.plugins.module_utils import pools, trust
+from ansible_collections.ocp.registry.plugins.module_utils import pools, retry, trust
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, Resource
 
 CONFIG_NAMESPACE = "openshift-config"
 DEFAULT_CA_CONFIG_MAP = "registry-cas"
-ATTEMPTS = 10
 CLUSTER_VERSION = Resource("config.openshift.io/v1", "clusterversions", "ClusterVersion", False)
 # option name -> registrySources field; the CRD's names for the lists an administrator reads in `oc get`
 SOURCE_LISTS = (("allowed", "allowedRegistries"), ("blocked", "blockedRegistries"),
@@ -273,15 +272,10 @@ class ImagePolicy(object):
             raise PolicyError("; ".join(errors) + "; nothing was written")
         cas = self._load_cas()
         result = dict(changed=False, conflicts_retried=0, nodes_affected=False, trusted_cas=[])
-        for attempt in range(ATTEMPTS):
-            try:
-                self._apply(cas, result)
-                break
-            except ClusterError as exc:
-                if exc.status != 409 or attempt == ATTEMPTS - 1:
-                    raise
-                self.conflicts += 1
-                self.sleep(min(0.1 * (2 ** attempt), 2.0))
+        try:
+            _done, self.conflicts = retry.on_conflict(lambda: self._apply(cas, result), sleep=self.sleep)
+        except retry.ConflictsExhausted as exc:
+            raise PolicyError("images.config kept changing under this run (%d conflicts); try again" % exc.conflicts)
         result["conflicts_retried"] = self.conflicts
         if result["nodes_affected"] and self.params.get("wait") and not self.check_mode:
             try:

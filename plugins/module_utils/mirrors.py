@@ -13,8 +13,8 @@ import copy
 import re
 import time
 
-from ansible_collections.ocp.registry.plugins.module_utils import pools
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError, Resource
+from ansible_collections.ocp.registry.plugins.module_utils import pools, retry
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import Resource
 
 IDMS = Resource("config.openshift.io/v1", "imagedigestmirrorsets", "ImageDigestMirrorSet", False)
 ITMS = Resource("config.openshift.io/v1", "imagetagmirrorsets", "ImageTagMirrorSet", False)
@@ -22,7 +22,6 @@ ICSP = Resource("operator.openshift.io/v1alpha1", "imagecontentsourcepolicies", 
 KINDS = {"digest": (IDMS, "imageDigestMirrors"), "tag": (ITMS, "imageTagMirrors")}
 NEVER = "NeverContactSource"
 ALLOW = "AllowContactingSource"
-ATTEMPTS = 10
 _LABEL = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _REPO = r"(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?"
 # the CRDs' patterns: a mirror is host[:port][/path]; a source may also be *.domain
@@ -215,15 +214,22 @@ class ImageMirrors(object):
         if errors:
             raise MirrorError("; ".join(errors) + "; nothing was written")
         result = dict(changed=False, objects=[], migration=[], conflicts_retried=0, nodes_affected=False)
-        for attempt in range(ATTEMPTS):
+
+        def attempt():
+            result.update(objects=[], migration=[])
+            return self._apply(entries, result)
+        try:
+            _done, self.conflicts = retry.on_conflict(attempt, sleep=self.sleep)
+        except retry.ConflictsExhausted as exc:
+            raise MirrorError("the mirror sets kept changing under this run (%d conflicts); try again" % exc.conflicts)
+        result["conflicts_retried"] = self.conflicts
+        if result["changed"] and self.params.get("wait") and not self.check_mode:
             try:
-                return self._apply(entries, result)
-            except ClusterError as exc:
-                if exc.status != 409 or attempt == ATTEMPTS - 1:
-                    raise
-                self.conflicts += 1
-                result.update(objects=[], migration=[])
-                self.sleep(min(0.1 * (2 ** attempt), 2.0))
+                result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn,
+                                             self.sleep)
+            except pools.PoolError as exc:
+                raise MirrorError(str(exc))
+        result.pop("_pools_before", None)
         return result
 
     def _lists(self):
@@ -265,17 +271,13 @@ class ImageMirrors(object):
         if problems:
             raise MirrorError("; ".join(problems) + "; nothing was written")
         before_pools = pools.configs(self.client) if writes and self.params.get("wait") and not self.check_mode else {}
+        result["_pools_before"] = before_pools
         for resource, action, body, obj_name in writes:
             self._write(resource, action, body, obj_name)
-        result.update(changed=bool(writes), conflicts_retried=self.conflicts, nodes_affected=bool(writes),
+        result.update(changed=bool(writes), nodes_affected=bool(writes),
                       order=node_order(planned["digest"], planned["tag"], planned["icsp"]),
                       diff=dict(before=dict(before_view, icsp=sorted(o["metadata"]["name"] for o in live["icsp"])),
                                 after=dict(after_view, icsp=sorted(o["metadata"]["name"] for o in planned["icsp"]))))
-        if writes and self.params.get("wait") and not self.check_mode:
-            try:
-                result["pools"] = pools.wait(self.client, before_pools, self.params, self.warn, self.sleep)
-            except pools.PoolError as exc:
-                raise MirrorError(str(exc))
         return result
 
     def _plan_migration(self, live, planned, writes, result):

@@ -10,12 +10,11 @@ __metaclass__ = type
 
 import base64
 
-from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig, retry
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 KEY = ".dockerconfigjson"
-ATTEMPTS = 10
 GLOBAL = ("openshift-config", "pull-secret")
 
 
@@ -64,7 +63,7 @@ class PullSecret(object):
                                   % (self.namespace, self.name, exc))
 
     def _merge(self, entries, result):
-        for _attempt in range(ATTEMPTS):
+        def attempt():
             secret, raw, doc = self._read()
             new, report = dockerconfig.apply(doc, entries, self.params.get("exclusive"))
             before, after = credentials.masked_views(doc, new, report)
@@ -73,18 +72,17 @@ class PullSecret(object):
             created = secret is None and self.params["state"] == "present"
             if report or created:
                 payload = dockerconfig.dump(new, dockerconfig.detect_style(raw) if raw else (None, False))
-                try:
-                    self._write(secret, payload)
-                except ClusterError as exc:
-                    if exc.status == 409:
-                        self.conflicts += 1
-                        continue
-                    raise
+                self._write(secret, payload)
             result.update(changed=bool(report or created), changes=report, created=created,
                           registries=dockerconfig.summary(new))
             return before, after
-        raise PullSecretError("Secret %s/%s kept changing under this run (%d conflicts); try again"
-                              % (self.namespace, self.name, self.conflicts))
+        try:
+            views, conflicts = retry.on_conflict(attempt)
+        except retry.ConflictsExhausted as exc:
+            raise PullSecretError("Secret %s/%s kept changing under this run (%d conflicts in %.0fs); try again"
+                                  % (self.namespace, self.name, exc.conflicts, exc.seconds))
+        self.conflicts += conflicts
+        return views
 
     def _write(self, secret, payload):
         if self.check_mode:
@@ -113,11 +111,11 @@ class PullSecret(object):
     def _link(self, result, unlink=False):
         fields = [{"pull": "imagePullSecrets", "mount": "secrets"}[f] for f in self.params.get("link_for") or []]
         for account in self.params.get("service_accounts") or []:
-            for _attempt in range(ATTEMPTS):
+            def attempt(account=account):
                 sa = self.accounts.pop(account, None) or \
                     self.client.get(RESOURCES["serviceaccount"], account, self.namespace, missing_ok=True)
                 if sa is None:
-                    break
+                    return []
                 changed_fields = []
                 for field in fields:
                     refs = sa.get(field) or []
@@ -129,18 +127,18 @@ class PullSecret(object):
                         sa[field] = refs + [{"name": self.name}]
                         changed_fields.append(field)
                 if changed_fields and not self.check_mode:
-                    try:
-                        self.client.replace(RESOURCES["serviceaccount"], sa, self.namespace)
-                    except ClusterError as exc:
-                        if exc.status == 409:
-                            self.conflicts += 1
-                            continue
-                        raise
-                if changed_fields:
-                    result["changed"] = True
-                    result["links"].append(dict(service_account=account, fields=changed_fields,
-                                                action="unlinked" if unlink else "linked"))
-                break
+                    self.client.replace(RESOURCES["serviceaccount"], sa, self.namespace)
+                return changed_fields
+            try:
+                changed_fields, conflicts = retry.on_conflict(attempt)
+            except retry.ConflictsExhausted as exc:
+                raise PullSecretError("ServiceAccount %s/%s kept changing under this run (%d conflicts); try again"
+                                      % (self.namespace, account, exc.conflicts))
+            self.conflicts += conflicts
+            if changed_fields:
+                result["changed"] = True
+                result["links"].append(dict(service_account=account, fields=changed_fields,
+                                            action="unlinked" if unlink else "linked"))
 
     def _absent(self, result):
         if (self.namespace, self.name) == GLOBAL:

@@ -257,14 +257,21 @@ def connect(auth):
                           "API server's https:// address (with ca_cert for its CA); plain HTTP is only for a local "
                           "`oc proxy`/`kubectl proxy`, without api_key, username or password"
                           % (host.rstrip("/"), "bearer token" if token else "password"))
+    ca_cert = auth.get("ca_cert") or (base.ssl_ca_cert if base is not None else None)
+    _check_file("ca_cert (K8S_AUTH_SSL_CA_CERT)", ca_cert, "-----BEGIN CERTIFICATE-----",
+                "the PEM bundle of the CAs that sign the API server's certificate")
+    client_cert = auth.get("client_cert") or (base.cert_file if base is not None else None)
+    client_key = auth.get("client_key") or (base.key_file if base is not None else None)
+    _check_file("client_cert (K8S_AUTH_CERT_FILE)", client_cert, "-----BEGIN CERTIFICATE-----", "a PEM certificate")
+    _check_file("client_key (K8S_AUTH_KEY_FILE)", client_key, "PRIVATE KEY-----", "a PEM private key")
     return Connection(
         host=host.rstrip("/"),
         token=token,
         username=username,
         password=password,
-        ca_cert=auth.get("ca_cert") or (base.ssl_ca_cert if base is not None else None),
-        client_cert=auth.get("client_cert") or (base.cert_file if base is not None else None),
-        client_key=auth.get("client_key") or (base.key_file if base is not None else None),
+        ca_cert=ca_cert,
+        client_cert=client_cert,
+        client_key=client_key,
         validate_certs=validate,
         proxy=auth.get("proxy") or (base.proxy if base is not None else None),
         no_proxy=auth.get("no_proxy"),
@@ -489,6 +496,19 @@ def _transport_error(err, conn, method, path):
                             method=method, path=path)
     return ClusterError("request to the API server at %s failed (%s %s): %s: %s"
                         % (conn.host, method, path, err.__class__.__name__, text), method=method, path=path)
+
+
+def _check_file(option, path, marker, what):
+    """A file option names a readable file of the right kind, or the task stops before any request, naming both."""
+    if not path:
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024 * 1024)
+    except (IOError, OSError) as exc:
+        raise ConfigError("%s: %s cannot be read (%s); give %s" % (option, path, exc.strerror or exc, what))
+    if marker.encode("ascii") not in head:
+        raise ConfigError("%s: %s is not %s" % (option, path, what))
 
 
 def client_from_params(params, environ=None):

@@ -74,8 +74,15 @@ def check_all(entries, ca_cert=None, validate_certs=True, timeout=10.0):
                                timeout).run()
         results.append(result)
         if not result["authenticated"]:
-            refusals.append("%s refused the credentials of %s: %s" % (
-                result["registry"], entry["username"], result["error"] or "HTTP %s" % result["status"]))
+            why = result["error"] or "HTTP %s" % result["status"]
+            if result.get("outcome") == "unreachable":
+                refusals.append("%s cannot be reached to check the credentials of %s: %s"
+                                % (result["registry"], entry["username"], why))
+            elif result.get("outcome") == "untrusted":
+                refusals.append("%s is not trusted, so the credentials of %s were not checked: %s"
+                                % (result["registry"], entry["username"], why))
+            else:
+                refusals.append("%s refused the credentials of %s: %s" % (result["registry"], entry["username"], why))
     if refusals:
         raise CredentialsError("; ".join(refusals) + "; nothing was written")
     return results

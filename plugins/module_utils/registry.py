@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import base64
 import json
+import os
 import re
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError
@@ -70,21 +71,28 @@ class RegistryCheck(object):
 
     def run(self):
         """A result dict: registry, reachable, authenticated (None without credentials), auth, status, error."""
-        result = dict(registry=self.registry, reachable=False, authenticated=None, auth=None, status=None, error=None)
+        result = dict(registry=self.registry, reachable=False, authenticated=None, auth=None, status=None, error=None,
+                      outcome="unreachable")
+        if self.ca_cert and not os.path.isfile(self.ca_cert):
+            result.update(outcome="untrusted", error="the CA file %s given for %s does not exist"
+                          % (self.ca_cert, self.registry))
+            return result
         try:
             status, headers, raw = self._open("https://%s/v2/" % self.registry)
         except Exception as err:  # TLS, DNS, refused: reported, not raised
-            result["error"] = _transport_text(err, self.ca_cert)
+            result["error"], result["outcome"] = _transport_text(err, self.ca_cert)
             return result
+        result["outcome"] = "refused"
         result["reachable"] = True
         result["status"] = status
         scheme, params = _challenge(_header(headers, "WWW-Authenticate"))
         result["auth"] = scheme or "none"
         if status == 200:
             result["authenticated"] = True if self.username else None
+            result["outcome"] = "ok"
             return result
         if status != 401:
-            result["error"] = "unexpected answer %d from /v2/: %s" % (status, _registry_error(raw))
+            result.update(outcome="unexpected", error="unexpected answer %d from /v2/: %s" % (status, _registry_error(raw)))
             return result
         if not self.username:
             result["error"] = "the registry requires credentials (%s auth); none were given" % scheme
@@ -96,6 +104,8 @@ class RegistryCheck(object):
             result["authenticated"] = status == 200
             if status != 200:
                 result["error"] = _registry_error(raw) or "HTTP %d" % status
+            else:
+                result["outcome"] = "ok"
             return result
         if scheme == "bearer" and params.get("realm"):
             query = {"service": params.get("service", "")} if params.get("service") else {}
@@ -103,8 +113,8 @@ class RegistryCheck(object):
             try:
                 status, _dummy, raw = self._open(realm, {"Authorization": basic})
             except Exception as err:
-                result["error"] = "token endpoint %s: %s" % (params["realm"], _transport_text(err, self.ca_cert))
-                result["authenticated"] = False
+                text, outcome = _transport_text(err, self.ca_cert)
+                result.update(error="token endpoint %s: %s" % (params["realm"], text), outcome=outcome)
                 return result
             if status != 200:
                 result.update(status=status, authenticated=False,
@@ -123,6 +133,8 @@ class RegistryCheck(object):
             result["authenticated"] = status == 200
             if status != 200:
                 result["error"] = _registry_error(raw) or "HTTP %d" % status
+            else:
+                result["outcome"] = "ok"
             return result
         result["error"] = "unsupported authentication challenge %r" % scheme
         return result
@@ -136,10 +148,12 @@ def _header(headers, name):
 
 
 def _transport_text(err, ca_cert):
+    """(message, outcome): untrusted for TLS verification failures, unreachable for everything else."""
     text = str(getattr(err, "reason", err))
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         if ca_cert:
-            return "TLS verification failed: the CA in %s did not sign the registry's certificate" % ca_cert
-        return "TLS verification failed: the registry's certificate is not signed by a trusted CA; give its CA " \
-               "(ca_cert)"
-    return "cannot connect: %s" % text
+            return ("TLS verification failed: the CA in %s did not sign the registry's certificate" % ca_cert,
+                    "untrusted")
+        return ("TLS verification failed: the registry's certificate is not signed by a trusted CA; give its CA "
+                "(ca_cert)", "untrusted")
+    return "cannot connect: %s" % text, "unreachable"

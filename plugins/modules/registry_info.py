@@ -217,7 +217,31 @@ checks:
   type: list
   elements: dict
   sample: [{"registry": "quay.io", "reachable": true, "authenticated": true, "auth": "bearer", "status": 200,
-            "error": null}]
+            "error": null, "outcome": "ok"}]
+  contains:
+    registry:
+      description: The registry's host[:port].
+      type: str
+    reachable:
+      description: Whether its C(/v2/) endpoint answered over verified TLS.
+      type: bool
+    authenticated:
+      description: Whether the credentials were accepted; null when none were given.
+      type: bool
+    auth:
+      description: The authentication the registry asks for (C(basic), C(bearer), C(none)).
+      type: str
+    status:
+      description: The last HTTP status.
+      type: int
+    outcome:
+      description:
+        - V(ok), V(unreachable) (no connection), V(untrusted) (TLS verification failed, or the CA file is missing),
+          V(refused) (it answered and did not accept the credentials, or wants some), V(unexpected) (another answer).
+      type: str
+    error:
+      description: What went wrong, in words; never a secret.
+      type: str
 api_requests:
   description: How many requests were sent to the API server.
   returned: always

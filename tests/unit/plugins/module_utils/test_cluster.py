@@ -351,3 +351,41 @@ def test_skipping_certificate_verification_warns_naming_the_host(monkeypatch, pa
     assert len(found) == (1 if warned else 0)
     if warned:
         assert "https://api.warn.example:6443" in found[0] and "planted-" not in found[0]
+
+
+@pytest.mark.parametrize("option, content, words", [
+    ("ca_cert", None, "ca_cert (K8S_AUTH_SSL_CA_CERT): %s cannot be read (No such file or directory)"),
+    ("ca_cert", b"garbage", "ca_cert (K8S_AUTH_SSL_CA_CERT): %s is not the PEM bundle"),
+    ("client_cert", b"garbage", "client_cert (K8S_AUTH_CERT_FILE): %s is not a PEM certificate"),
+])
+def test_file_options_are_checked_before_any_request(tmp_path, option, content, words):
+    path = tmp_path / "file.pem"
+    if content is not None:
+        path.write_bytes(content)
+    params = {"host": "https://api.example.com:6443", "api_key": "planted-token-files", option: str(path)}
+    if option == "client_cert":
+        params["client_key"] = str(path)
+    with pytest.raises(ConfigError) as err:
+        connect(resolve_auth(params, {}))
+    assert words % path in str(err.value) and "planted-" not in str(err.value)
+
+
+def test_registry_checks_tell_unreachable_untrusted_and_missing_ca_apart(tmp_path):
+    from ansible_collections.ocp.registry.plugins.module_utils import credentials
+    from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    unreachable = RegistryCheck("127.0.0.1:%d" % port, "u", "planted-secret-p", timeout=2).run()
+    assert unreachable["outcome"] == "unreachable" and unreachable["error"].startswith("cannot connect")
+    missing = RegistryCheck("127.0.0.1:%d" % port, "u", "p", ca_cert=str(tmp_path / "nope.crt")).run()
+    assert missing["outcome"] == "untrusted" and str(tmp_path / "nope.crt") in missing["error"]
+    entries = [{"registry": "127.0.0.1:%d" % port, "username": "u", "password": "planted-secret-p", "state": "present"}]
+    with pytest.raises(credentials.CredentialsError) as err:
+        credentials.check_all(entries, timeout=2)
+    assert "cannot be reached to check the credentials of u" in str(err.value)
+    assert "refused the credentials" not in str(err.value) and "planted-" not in str(err.value)
+    with pytest.raises(credentials.CredentialsError) as err:
+        credentials.check_all(entries, ca_cert=str(tmp_path / "nope.crt"))
+    assert "is not trusted, so the credentials of u were not checked" in str(err.value)

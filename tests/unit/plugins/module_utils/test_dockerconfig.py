@@ -85,8 +85,8 @@ def test_change_username_secret_and_noop():
     new, report = dockerconfig.apply(doc, rotated)
     assert report == [{"registry": "registry.redhat.io", "action": "changed", "username_changed": False,
                        "secret_changed": True}]
-    assert dict(new["auths"]["registry.redhat.io"]) == {"auth": dockerconfig.encode_auth("12345678|sa",
-                                                                                          "planted-secret-new")}
+    rotated_auth = dockerconfig.encode_auth("12345678|sa", "planted-secret-new")
+    assert dict(new["auths"]["registry.redhat.io"]) == {"auth": rotated_auth}
     with_email = [dict(rotated[0], email="new@example.com")]
     assert dict(dockerconfig.apply(doc, with_email)[0]["auths"]["registry.redhat.io"])["email"] == "new@example.com"
     renamed = [{"registry": "registry.redhat.io", "username": "87654321|other", "password": "planted-secret-4"}]

@@ -41,6 +41,11 @@ def _secret_drift(result, secret):
         out.append(dict(secret=secret, registry=change["registry"], change=change["action"],
                         username_changed=change.get("username_changed", False),
                         secret_changed=change.get("secret_changed", change["action"] != "unchanged")))
+    for link in result.get("links") or []:
+        # a pull secret unlinked from a service account behind Ansible's back is drift too
+        out.append(dict(secret=secret, registry="service account %s (%s)" % (link["service_account"],
+                                                                             ", ".join(link["fields"])),
+                        change="unlinked" if link["action"] == "linked" else "linked", link=True))
     return out
 
 
@@ -159,6 +164,8 @@ def _registry_drift(change):
 
 
 def _entry_drift(diff):
+    if diff.get("link"):
+        return "not linked" if diff["change"] == "unlinked" else "linked, and should not be"
     if diff["change"] == "added":
         return "missing"
     if diff["change"] == "removed":

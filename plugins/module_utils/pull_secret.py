@@ -31,6 +31,7 @@ class PullSecret(object):
         self.name = params["name"]
         self.conflicts = 0
         self.accounts = {}
+        self.link_views = {}
 
     def run(self):
         entries = credentials.normalize(self.params.get("registries"))
@@ -42,8 +43,13 @@ class PullSecret(object):
             return self._absent(result)
         self._read_service_accounts()
         before, after = self._merge(entries, result)
-        result["diff"] = dict(before=before, after=after)
+        self.link_views = {}
         self._link(result)
+        if self.link_views:
+            # the links are part of what this module manages: the diff shows them, for each service account
+            before = dict(before or {}, service_accounts=dict((a, v[0]) for a, v in self.link_views.items()))
+            after = dict(after or {}, service_accounts=dict((a, v[1]) for a, v in self.link_views.items()))
+        result["diff"] = dict(before=before, after=after)
         result["conflicts_retried"] = self.conflicts
         return result
 
@@ -117,6 +123,8 @@ class PullSecret(object):
                 if sa is None:
                     return []
                 changed_fields = []
+                linked_before = sorted(f for f in ("imagePullSecrets", "secrets")
+                                       if any(r.get("name") == self.name for r in sa.get(f) or []))
                 for field in fields:
                     refs = sa.get(field) or []
                     present = any(r.get("name") == self.name for r in refs)
@@ -126,6 +134,9 @@ class PullSecret(object):
                     elif not unlink and not present:
                         sa[field] = refs + [{"name": self.name}]
                         changed_fields.append(field)
+                linked_after = sorted(f for f in ("imagePullSecrets", "secrets")
+                                      if any(r.get("name") == self.name for r in sa.get(f) or []))
+                self.link_views[account] = (linked_before, linked_after)
                 if changed_fields and not self.check_mode:
                     self.client.replace(RESOURCES["serviceaccount"], sa, self.namespace)
                 return changed_fields

@@ -498,6 +498,21 @@ def _transport_error(err, conn, method, path):
                         % (conn.host, method, path, err.__class__.__name__, text), method=method, path=path)
 
 
+def dry_run_or_predict(check_mode, write, predicted, notes):
+    """In check mode, the server's dry run of write() (what it would store, with its defaults); when the credentials
+    may only read (403), the module's own prediction, and a note that says so. Outside check mode, write()."""
+    try:
+        return write()
+    except ClusterError as exc:
+        if not (check_mode and exc.status == 403):
+            raise
+        note = "check mode predicted without the API server's dry run: these credentials may not write, so server " \
+               "defaults are not in the prediction"
+        if note not in notes:
+            notes.append(note)
+        return predicted
+
+
 def _check_file(option, path, marker, what):
     """A file option names a readable file of the right kind, or the task stops before any request, naming both."""
     if not path:

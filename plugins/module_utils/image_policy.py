@@ -9,11 +9,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import re
 import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import pools, retry, trust
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, Resource
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, Resource, dry_run_or_predict
 
 CONFIG_NAMESPACE = "openshift-config"
 DEFAULT_CA_CONFIG_MAP = "registry-cas"
@@ -264,6 +265,7 @@ class ImagePolicy(object):
         self.sleep = sleep
         self.conflicts = 0
         self.wrote = False  # a write of an earlier attempt (before a 409) counts as a change
+        self.notes = []
         self.ca_actions = {}
 
     def run(self):
@@ -277,6 +279,7 @@ class ImagePolicy(object):
         except retry.ConflictsExhausted as exc:
             raise PolicyError("images.config kept changing under this run (%d conflicts); try again" % exc.conflicts)
         result["conflicts_retried"] = self.conflicts
+        result["notes"] = list(self.notes)
         if result["nodes_affected"] and self.params.get("wait") and not self.check_mode:
             try:
                 result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn, self.sleep)
@@ -366,7 +369,8 @@ class ImagePolicy(object):
         if spec_changed:
             body = copy.deepcopy(config)
             body["spec"] = new_spec
-            stored = self.client.replace(RESOURCES["image_config"], body, dry_run=self.check_mode)
+            stored = dry_run_or_predict(self.check_mode, functools.partial(
+                self.client.replace, RESOURCES["image_config"], body, dry_run=self.check_mode), body, self.notes)
             after = policy_view(stored.get("spec") or {})  # what the server stores (its own dry run in check mode)
             if new_data is not None:
                 after["trusted_cas"] = ca_view(new_data)
@@ -384,11 +388,14 @@ class ImagePolicy(object):
         if config_map is None:
             body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": CONFIG_NAMESPACE},
                     "data": data}
-            self.client.create(RESOURCES["configmap"], body, CONFIG_NAMESPACE, dry_run=self.check_mode)
-            return
-        body = copy.deepcopy(config_map)
-        body["data"] = data
-        self.client.replace(RESOURCES["configmap"], body, CONFIG_NAMESPACE, dry_run=self.check_mode)
+            write = functools.partial(self.client.create, RESOURCES["configmap"], body, CONFIG_NAMESPACE,
+                                      dry_run=self.check_mode)
+        else:
+            body = copy.deepcopy(config_map)
+            body["data"] = data
+            write = functools.partial(self.client.replace, RESOURCES["configmap"], body, CONFIG_NAMESPACE,
+                                      dry_run=self.check_mode)
+        dry_run_or_predict(self.check_mode, write, body, self.notes)
 
     def _guard(self, config, spec, new_spec):
         """Refuse to cut the cluster off its release payload or its own registry, unless force says so."""

@@ -10,11 +10,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import re
 import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import pools, retry
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import Resource
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import Resource, dry_run_or_predict
 
 IDMS = Resource("config.openshift.io/v1", "imagedigestmirrorsets", "ImageDigestMirrorSet", False)
 ITMS = Resource("config.openshift.io/v1", "imagetagmirrorsets", "ImageTagMirrorSet", False)
@@ -199,6 +200,7 @@ class ImageMirrors(object):
         self.warn = warn
         self.sleep = sleep
         self.conflicts = 0
+        self.notes = []
 
     def run(self):
         entries = [dict(e, by=e.get("by") or "digest") for e in self.params.get("mirrors") or []]
@@ -223,6 +225,7 @@ class ImageMirrors(object):
         except retry.ConflictsExhausted as exc:
             raise MirrorError("the mirror sets kept changing under this run (%d conflicts); try again" % exc.conflicts)
         result["conflicts_retried"] = self.conflicts
+        result["notes"] = list(self.notes)
         if result["changed"] and self.params.get("wait") and not self.check_mode:
             try:
                 result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn,
@@ -302,8 +305,9 @@ class ImageMirrors(object):
 
     def _write(self, resource, action, body, name):
         if action == "deleted":
-            self.client.delete(resource, name, dry_run=self.check_mode)
+            write = functools.partial(self.client.delete, resource, name, dry_run=self.check_mode)
         elif action == "created":
-            self.client.create(resource, body, dry_run=self.check_mode)
+            write = functools.partial(self.client.create, resource, body, dry_run=self.check_mode)
         else:
-            self.client.replace(resource, body, dry_run=self.check_mode)
+            write = functools.partial(self.client.replace, resource, body, dry_run=self.check_mode)
+        dry_run_or_predict(self.check_mode, write, body, self.notes)

@@ -10,10 +10,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import functools
 import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import integrated_registry as ir
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, dry_run_or_predict
 
 ROUTE_SECRET_KEYS = ("tls.crt", "tls.key", "tls.cacrt")
 CONFLICT_ATTEMPTS = 5
@@ -47,16 +48,18 @@ class Configurator(object):
         self.check_mode = check_mode
         self.sleep = sleep
         self.clock = clock
+        self.notes = []
 
     def run(self):
         params = self.params
         backend = ir.validate_options(params)
         options = dict(params["storage"][ir._option_name(backend)] or {}) if backend else {}
         result = dict(changed=False, notes=[], storage_credentials={}, pvc_created=False)
-        spec = written = None
+        spec = written = live = None
         for attempt in range(CONFLICT_ATTEMPTS):
             live = self.client.get(RESOURCES["registry_config"], ir.CONFIG_NAME)
             spec, notes = ir.desired_spec(live.get("spec"), params, backend)
+            self.notes = notes
             pvc, secret, secret_data = self._read_dependencies(spec, backend)
             new_data, report = ir.secret_changes(backend, options, secret_data)
             ir.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"))
@@ -75,10 +78,14 @@ class Configurator(object):
                     self._create_pvc(options)
                 config_changed = spec != (live.get("spec") or {})
                 written = live
-                if config_changed and not self.check_mode:
+                if config_changed:
                     body = dict(live, spec=spec)
                     body.pop("status", None)
-                    written = self.client.replace(RESOURCES["registry_config"], body)
+                    # check mode asks the server for a dry run: the prediction has the server's defaults in it
+                    written = dry_run_or_predict(
+                        self.check_mode, lambda: self.client.replace(RESOURCES["registry_config"], body,
+                                                                     dry_run=self.check_mode), body, notes)
+                    after["config"] = ir.masked_spec(written.get("spec"))
             except ClusterError as exc:
                 if exc.status == 409 and attempt < CONFLICT_ATTEMPTS - 1:
                     continue
@@ -86,7 +93,7 @@ class Configurator(object):
             result.update(changed=bool(report or create_pvc or config_changed), notes=notes,
                           storage_credentials=report, pvc_created=bool(create_pvc),
                           diff=dict(before=before, after=after))
-            result["config"] = ir.masked_spec(spec if self.check_mode else written.get("spec"))
+            result["config"] = ir.masked_spec(written.get("spec"))
             break
         if params.get("wait") and not (self.check_mode and result["changed"]):
             try:
@@ -100,7 +107,7 @@ class Configurator(object):
             if params.get("wait"):
                 result["wait"] = dict(waited=False, elapsed=0, progress=[],
                                       skipped="check mode predicts the change; nothing was written to wait for")
-            result.update(self.facts(self._read_state(config=written)))
+            result.update(self.facts(self._read_state(config=live if self.check_mode else written)))
         result["config"] = result.get("config") or ir.masked_spec(spec)
         return result
 
@@ -133,19 +140,18 @@ class Configurator(object):
                                          "tls.key and tls.cacrt)" % (ir.NAMESPACE, name, route["name"], ", ".join(missing)))
 
     def _write_secret(self, secret, data):
-        if self.check_mode:
-            return
         if secret is None:
             body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": _encode(data),
                     "metadata": {"name": ir.USER_SECRET, "namespace": ir.NAMESPACE}}
-            self.client.create(RESOURCES["secret"], body, ir.NAMESPACE)
+            write = functools.partial(self.client.create, RESOURCES["secret"], body, ir.NAMESPACE,
+                                      dry_run=self.check_mode)
         else:
             body = dict(secret, data=_encode(data))
-            self.client.replace(RESOURCES["secret"], body, ir.NAMESPACE)
+            write = functools.partial(self.client.replace, RESOURCES["secret"], body, ir.NAMESPACE,
+                                      dry_run=self.check_mode)
+        dry_run_or_predict(self.check_mode, write, body, self.notes)
 
     def _create_pvc(self, options):
-        if self.check_mode:
-            return
         spec = {"accessModes": [options.get("access_mode") or "ReadWriteMany"],
                 "resources": {"requests": {"storage": options.get("size") or "100Gi"}}}
         if options.get("storage_class"):
@@ -154,7 +160,9 @@ class Configurator(object):
             spec["volumeMode"] = options["volume_mode"]
         body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": spec,
                 "metadata": {"name": options["claim"], "namespace": ir.NAMESPACE}}
-        self.client.create(RESOURCES["pvc"], body, ir.NAMESPACE)
+        dry_run_or_predict(self.check_mode,
+                           lambda: self.client.create(RESOURCES["pvc"], body, ir.NAMESPACE, dry_run=self.check_mode),
+                           body, self.notes)
 
     def _read_state(self, config=None):
         """The config (read again unless given), the registry's routes and images.config."""

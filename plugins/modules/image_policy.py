@@ -266,6 +266,11 @@ pools:
   returned: when O(wait) and the nodes were affected
   type: list
   elements: dict
+notes:
+  description: Remarks on the run, such as a check-mode prediction made without the server's dry run (read-only credentials).
+  returned: always
+  type: list
+  elements: str
 conflicts_retried:
   description: How many 409 Conflicts were resolved by reading and merging again.
   returned: always

@@ -79,4 +79,4 @@ bench: setup collection
 	$(BIN)/python -m tests.lab.labctl stop
 
 clean: lab-stop
-	rm -rf build .venv .lab tests/output
+	rm -rf build .venv .lab .lab-newest tests/output

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The second leg of the matrix: the newest ansible-core (2.21 needs Python >= 3.12) when this machine has
-# a Python 3.12 or newer. Runs the unit tests and the integration targets with it.
+# a Python 3.12 or newer. Runs the unit tests and the integration targets with it, against a lab of its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,4 +23,9 @@ pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 echo "newest leg: $version on Python $pyver"
 (cd "$ROOT/build/ansible_collections/ocp/registry" && "$venv/bin/ansible-test" units --venv --python "$pyver" --color no --requirements 2>&1 \
   | grep -E "passed|failed|error" | tail -3; exit "${PIPESTATUS[0]}") || exit 1
-ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook" ANSIBLE_PYTHON="$venv/bin/python" tests/integration/run.sh
+# a lab of its own, so that this leg runs alongside the first one
+export LAB_DIR=$ROOT/.lab-newest
+"$ROOT/.venv/bin/python" -m tests.lab.labctl start || exit 1
+trap '"$ROOT/.venv/bin/python" -m tests.lab.labctl stop >/dev/null' EXIT
+INTEGRATION_OUT=$ROOT/tests/output/integration-newest ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook" \
+  ANSIBLE_PYTHON="$venv/bin/python" tests/integration/run.sh

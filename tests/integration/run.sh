@@ -8,7 +8,7 @@ ROOT=$PWD
 # shellcheck disable=SC1091
 source "$LAB_DIR/lab.env"
 export ANSIBLE_COLLECTIONS_PATH=$ROOT/build ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
-OUT=$ROOT/tests/output/integration
+OUT=${INTEGRATION_OUT:-$ROOT/tests/output/integration}
 mkdir -p "$OUT"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -67,10 +67,13 @@ options:
             They are used for the check only and never returned.
         type: bool
         default: false
-      ca_cert:
+      registry_ca_cert:
         description:
           - CA bundle that signed the registry's certificate; the system trust store otherwise.
+          - The same name as the option of M(ocp.registry.pull_secret) and M(ocp.registry.auth_file); C(ca_cert) is
+            kept as an alias.
         type: path
+        aliases: [ca_cert]
       validate_certs:
         description:
           - Verify the registry's TLS certificate. Turning this off is insecure.
@@ -99,7 +102,7 @@ EXAMPLES = r"""
     check:
       - registry: mirror.example.com:8443
         credentials_from_pull_secret: true
-        ca_cert: /etc/pki/ca-trust/source/anchors/mirror-ca.crt
+        registry_ca_cert: /etc/pki/ca-trust/source/anchors/mirror-ca.crt
   register: mirror
 
 - name: Fail when the mirror refuses the stored credentials
@@ -260,7 +263,7 @@ CHECK_SPEC = dict(
     username=dict(type="str"),
     password=dict(type="str", no_log=True),
     credentials_from_pull_secret=dict(type="bool", default=False),
-    ca_cert=dict(type="path"),
+    registry_ca_cert=dict(type="path", aliases=["ca_cert"]),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=10.0),
 )
@@ -331,7 +334,7 @@ def main():
                                              error="the global pull secret has no credentials for this registry"))
                 continue
             username, password = creds
-        checker = RegistryCheck(entry["registry"], username, password, entry.get("ca_cert"),
+        checker = RegistryCheck(entry["registry"], username, password, entry.get("registry_ca_cert"),
                                 entry["validate_certs"], entry["timeout"])
         result["checks"].append(checker.run())
     module.exit_json(**result)

@@ -179,6 +179,9 @@ OPTION_BACKENDS = {"empty_dir": "emptyDir", "pvc": "pvc", "s3": "s3", "gcs": "gc
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+# the Kubernetes quantity grammar, as the CRD's pattern has it (decimal SI, binary SI, or an exponent)
+RESOURCE_QUANTITY = re.compile(r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
+                               r"([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$")
 BUCKET = re.compile(r"^[0-9a-z]+(-[0-9a-z]+)*$")
 CRN_KEY = re.compile(r"^crn:.+:.+:.+:cloud-object-storage:.+:.+:.+:resource-key:.+$")
 CRN_INSTANCE = re.compile(r"^crn:.+:.+:.+:cloud-object-storage:.+:.+:.+::$")
@@ -229,6 +232,16 @@ def validate_options(params):
             if route.get("secret_name") and not DNS_SUBDOMAIN.match(route["secret_name"]):
                 errors.append("routes: secret_name %r of route %s is not a valid Secret name"
                               % (route["secret_name"], route["name"]))
+    resources = params.get("resources")
+    if resources is not None:
+        if not isinstance(resources, dict) or set(resources) - set(["limits", "requests", "claims"]):
+            errors.append("resources: give limits and/or requests (the Kubernetes ResourceRequirements)")
+        else:
+            for part in ("limits", "requests"):
+                for name, value in (resources.get(part) or {}).items():
+                    if not RESOURCE_QUANTITY.match(str(value)):
+                        errors.append("resources.%s.%s: %r is not a quantity (such as 500m, 2, 512Mi, 1Gi)"
+                                      % (part, name, value))
     for key, value in (params.get("node_selector") or {}).items():
         if not isinstance(value, str):
             errors.append("node_selector: the value of %s must be a string" % key)

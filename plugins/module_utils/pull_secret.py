@@ -9,13 +9,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import re
 
 from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig, retry
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 KEY = ".dockerconfigjson"
 GLOBAL = ("openshift-config", "pull-secret")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class PullSecretError(ValueError):
@@ -34,6 +37,17 @@ class PullSecret(object):
         self.link_views = {}
 
     def run(self):
+        problems = []
+        if not DNS1123_SUBDOMAIN.match(self.name or "") or len(self.name) > 253:
+            problems.append("name %r is not a valid Secret name (lowercase letters, digits, '-' and '.', starting "
+                            "and ending with a letter or digit)" % self.name)
+        if not DNS1123_LABEL.match(self.namespace or "") or len(self.namespace) > 63:
+            problems.append("namespace %r is not a valid namespace name" % self.namespace)
+        for account in self.params.get("service_accounts") or []:
+            if not DNS1123_SUBDOMAIN.match(account):
+                problems.append("service_accounts: %r is not a valid service account name" % account)
+        if problems:
+            raise PullSecretError("; ".join(problems) + "; nothing was sent")
         entries = credentials.normalize(self.params.get("registries"))
         result = dict(changed=False, changes=[], links=[], conflicts_retried=0)
         if self.params.get("validate_credentials"):
@@ -71,6 +85,8 @@ class PullSecret(object):
     def _merge(self, entries, result):
         def attempt():
             secret, raw, doc = self._read()
+            if secret is None:
+                self._require_namespace()
             new, report = dockerconfig.apply(doc, entries, self.params.get("exclusive"))
             before, after = credentials.masked_views(doc, new, report)
             if secret is None:
@@ -89,6 +105,19 @@ class PullSecret(object):
                                   % (self.namespace, self.name, exc.conflicts, exc.seconds))
         self.conflicts += conflicts
         return views
+
+    def _require_namespace(self):
+        """Before creating the Secret: its namespace exists (found by a read, not by a refused write). Credentials
+        that may not read namespaces (403) leave the question to the create."""
+        try:
+            found = self.client.get(RESOURCES["namespace"], self.namespace, missing_ok=True)
+        except ClusterError as exc:
+            if exc.status == 403:
+                return
+            raise
+        if found is None:
+            raise PullSecretError("namespace %s does not exist; create it first (the Secret %s goes there); nothing "
+                                  "was written" % (self.namespace, self.name))
 
     def _write(self, secret, payload):
         if self.check_mode:

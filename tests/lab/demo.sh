@@ -9,7 +9,9 @@ ROOT=$PWD
 source .lab/lab.env
 export K8S_AUTH_KUBECONFIG=$LAB_KUBECONFIG ANSIBLE_COLLECTIONS_PATH=$ROOT/build ANSIBLE_NOCOLOR=1
 play() { "$ROOT/.venv/bin/ansible-playbook" -i tests/lab/inventory.yml "$@"; }
-banner() { printf '\n\033[1m==== %s ====\033[0m\n' "$*"; }
+# bold banners only on a terminal that wants colour: no raw escape codes in logs, in CI or with NO_COLOR
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+banner() { printf '\n%s==== %s ====%s\n' "$bold" "$*" "$plain"; }
 report() { "$ROOT/.venv/bin/python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["summary"]); [print(" ", a, "->", d.get("field") or d.get("registry") or "%s:%s" % (d.get("stream"), d.get("tag"))) for a, v in sorted(r["areas"].items()) for d in v["differences"]]' "$1"; }
 
 banner "1. Configure from scratch (playbooks/site.yml): the registry, trust for the private registry, mirrors, credentials, hosts, imports"

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.ocp.registry.plugins.module_utils import retry
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 
 INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
@@ -90,7 +91,9 @@ def _policy(item, stream, existing):
     policy = {}
     if item.get("insecure") or old.get("insecure") or (annotation and item.get("insecure") is not False):
         policy["insecure"] = True
-    if item.get("scheduled") or old.get("scheduled"):
+    # scheduled: false turns a scheduled import off (the server stores the request's importPolicy as it is);
+    # left out, the live tag's setting stays, as oc import-image keeps it
+    if item.get("scheduled") or (old.get("scheduled") and item.get("scheduled") is not False):
         policy["scheduled"] = True
     mode = item.get("import_mode") or old.get("importMode")
     if mode:
@@ -219,6 +222,21 @@ def interpret(request, answer, stream):
     return results, repository
 
 
+def reference_fixes(items, stream):
+    """{tag: referencePolicy} for the tags whose reference_policy is given and differs from the stored tag's. An
+    import keeps an existing tag's reference policy, so the stream itself is updated for these."""
+    fixes = {}
+    for item in items:
+        wanted = item.get("reference_policy")
+        if not wanted or item.get("all"):
+            continue
+        existing = _spec_tag(stream, item.get("tag") or "latest")
+        policy = {"type": "Local" if wanted.lower() == "local" else "Source"}
+        if existing is not None and (existing.get("referencePolicy") or {"type": "Source"}) != policy:
+            fixes[item.get("tag") or "latest"] = policy
+    return fixes
+
+
 class Importer(object):
     def __init__(self, client, check_mode):
         self.client = client
@@ -250,6 +268,14 @@ class Importer(object):
                     raise
                 break
             found, repository = interpret(request, answer, stream)
+            stored = (answer.get("status") or {}).get("import") or stream
+            fixes = reference_fixes(grouped[name], stored)
+            if fixes:
+                for result in found:
+                    if result["tag"] in fixes:
+                        result["policy_changed"] = True
+                if not self.check_mode:
+                    self._set_reference_policies(namespace, name, fixes)
             if stream is None:
                 created.append(name)
             for item in found:
@@ -258,3 +284,12 @@ class Importer(object):
             if repository:
                 repositories.append(repository)
         return results, repositories, created
+
+    def _set_reference_policies(self, namespace, name, fixes):
+        def attempt():
+            stream = self.client.get(RESOURCES["imagestream"], name, namespace)
+            for tag in (stream.get("spec") or {}).get("tags") or []:
+                if tag.get("name") in fixes:
+                    tag["referencePolicy"] = fixes[tag["name"]]
+            return self.client.replace(RESOURCES["imagestream"], stream, namespace)
+        retry.on_conflict(attempt)

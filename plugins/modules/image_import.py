@@ -72,7 +72,10 @@ options:
         type: bool
         default: false
       reference_policy:
-        description: V(source) pulls from the original registry; V(local) through the integrated registry. Applies to new tags.
+        description:
+          - V(source) pulls from the original registry; V(local) through the integrated registry.
+          - An import keeps an existing tag's reference policy (the server's rule), so for an existing tag whose policy
+            differs the module updates the image stream's tag after the import; left out, the tag keeps its policy.
         type: str
         choices: [source, local]
       import_mode:
@@ -80,9 +83,10 @@ options:
         type: str
         choices: [Legacy, PreserveOriginal]
       scheduled:
-        description: Let the cluster re-import the tag periodically.
+        description:
+          - Let the cluster re-import the tag periodically. V(false) turns a scheduled import off; left out, the tag
+            keeps its setting (as C(oc import-image) does).
         type: bool
-        default: false
       insecure:
         description: Allow HTTP and skip TLS verification for this registry. Only for registries without TLS.
         type: bool
@@ -180,7 +184,7 @@ IMAGE_SPEC = {
     "force": dict(type="bool", default=False),
     "reference_policy": dict(type="str", choices=["source", "local"]),
     "import_mode": dict(type="str", choices=["Legacy", "PreserveOriginal"]),
-    "scheduled": dict(type="bool", default=False),
+    "scheduled": dict(type="bool"),
     "insecure": dict(type="bool"),
 }
 

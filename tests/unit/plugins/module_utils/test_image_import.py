@@ -16,7 +16,7 @@ D2 = "sha256:" + "2" * 64
 
 def item(**given):
     out = {"stream": "app", "tag": None, "all": False, "from": None, "force": False, "reference_policy": None,
-           "import_mode": None, "scheduled": False, "insecure": None}
+           "import_mode": None, "scheduled": None, "insecure": None}
     out.update(given)
     return out
 
@@ -53,6 +53,16 @@ def test_existing_stream_reimports_from_its_own_source_with_its_resource_version
     image = request["spec"]["images"][0]
     assert image["from"]["name"] == "quay.io/org/app:1.0"
     assert image["importPolicy"] == {"scheduled": True, "importMode": "PreserveOriginal"}
+    off = ii.build_request("ns", "app", [item(tag="1.0", scheduled=False)], live, dry_run=True)
+    assert off["spec"]["images"][0]["importPolicy"] == {"importMode": "PreserveOriginal"}
+
+
+def test_a_new_reference_policy_reaches_an_existing_tag():
+    live = stream([tag("1.0", "quay.io/org/app:1.0")])
+    assert ii.reference_fixes([item(tag="1.0", reference_policy="local")], live) == {"1.0": {"type": "Local"}}
+    assert ii.reference_fixes([item(tag="1.0", reference_policy="source")], live) == {}
+    assert ii.reference_fixes([item(tag="1.0")], live) == {}
+    assert ii.reference_fixes([item(tag="2.0", reference_policy="local")], live) == {}
 
 
 def test_insecure_from_the_stream_annotation_and_the_tag_is_kept():

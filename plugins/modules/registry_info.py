@@ -97,7 +97,7 @@ EXAMPLES = r"""
 
 - name: Check that the pull secret's credentials for a mirror still work
   ocp.registry.registry_info:
-    kubeconfig: ~/.kube/config
+    context: admin
     pull_secret: true
     check:
       - registry: mirror.example.com:8443

@@ -27,6 +27,17 @@ def credential_entries(definitions):
     return out
 
 
+def incomplete_credentials(entries):
+    """The registries of present entries that lack a username, or both a password and a token (names only)."""
+    out = []
+    for entry in entries or []:
+        if (entry.get("state") or "present") == "absent":
+            continue
+        if not entry.get("username") or not (entry.get("password") or entry.get("token")):
+            out.append(str(entry.get("registry") or "(an entry without registry)"))
+    return out
+
+
 def image_policy_args(definitions, external_hostnames=None):
     """image_policy module options from the definitions. A flag set true adds the registry to that list, set false
     removes it, left out leaves the list alone; an absent definition is removed from every list and its CA untrusted."""
@@ -114,4 +125,5 @@ def host_ca_entries(definitions):
 class FilterModule(object):
     def filters(self):
         return {"credential_entries": credential_entries, "image_policy_args": image_policy_args,
+                "incomplete_credentials": incomplete_credentials,
                 "host_registry_entries": host_registry_entries, "host_ca_entries": host_ca_entries}

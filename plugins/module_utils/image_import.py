@@ -17,7 +17,6 @@ from ansible_collections.ocp.registry.plugins.module_utils import retry
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 
 INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
-ATTEMPTS = 5
 REF = re.compile(r"^(?:(?P<host>[^/]+(?:\.|:)[^/]*|localhost)/)?(?P<repo>[a-z0-9]+(?:[._/-]+[a-z0-9]+)*)"
                  r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
 STREAM_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
@@ -222,6 +221,12 @@ def interpret(request, answer, stream):
     return results, repository
 
 
+def _needs_import(found, repository):
+    """Whether a dry-run answer shows anything a real import would store: a moved or new tag, a policy change, or a
+    repository with tags the stream does not have yet."""
+    return any(r["changed"] or r["created"] or r.get("policy_changed") for r in found if r["status"] == "Success")
+
+
 def reference_fixes(items, stream):
     """{tag: referencePolicy} for the tags whose reference_policy is given and differs from the stored tag's. An
     import keeps an existing tag's reference policy, so the stream itself is updated for these."""
@@ -257,17 +262,14 @@ class Importer(object):
         results, repositories, created = [], [], []
         for name in sorted(grouped):
             stream = live.get(name)
-            for attempt in range(ATTEMPTS):
-                request = build_request(namespace, name, grouped[name], stream, self.check_mode)
-                try:
-                    answer = self.client.create(RESOURCES["imagestreamimport"], request, namespace)
-                except ClusterError as exc:
-                    if exc.status == 409 and attempt < ATTEMPTS - 1:
-                        stream = self.client.get(RESOURCES["imagestream"], name, namespace, missing_ok=True)
-                        continue
-                    raise
-                break
+            # an existing stream is asked with import: false first: when no digest moved and nothing else would
+            # change, that one request is all (a run with nothing to do writes nothing); otherwise it is imported
+            dry_first = self.check_mode or stream is not None
+            request, answer, stream = self._send(namespace, name, grouped[name], stream, dry_first)
             found, repository = interpret(request, answer, stream)
+            if not self.check_mode and stream is not None and _needs_import(found, repository):
+                request, answer, stream = self._send(namespace, name, grouped[name], stream, False)
+                found, repository = interpret(request, answer, stream)
             stored = (answer.get("status") or {}).get("import") or stream
             fixes = reference_fixes(grouped[name], stored)
             if fixes:
@@ -284,6 +286,21 @@ class Importer(object):
             if repository:
                 repositories.append(repository)
         return results, repositories, created
+
+    def _send(self, namespace, name, items, stream, dry_run):
+        """One ImageStreamImport; a 409 (the stream changed meanwhile) reads the stream again and retries."""
+        state = {"stream": stream}
+
+        def attempt():
+            request = build_request(namespace, name, items, state["stream"], dry_run)
+            try:
+                return request, self.client.create(RESOURCES["imagestreamimport"], request, namespace)
+            except ClusterError as exc:
+                if exc.status == 409:
+                    state["stream"] = self.client.get(RESOURCES["imagestream"], name, namespace, missing_ok=True)
+                raise
+        (request, answer), _conflicts = retry.on_conflict(attempt)
+        return request, answer, state["stream"]
 
     def _set_reference_policies(self, namespace, name, fixes):
         def attempt():

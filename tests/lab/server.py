@@ -278,6 +278,8 @@ class Api:
             return 200, self.lab.openshift.stream_secrets(namespace, name)
         if res.plural == "imagestreamimports":
             obj = self._decode(body, res)
+            ctx["import"] = (obj.get("spec") or {}).get("import")
+            ctx["name"] = (obj.get("metadata") or {}).get("name")  # the stream it imports into
             return 201, self.lab.openshift.import_images(namespace, obj, user, dry_run)
 
         if verb == "get":
@@ -619,6 +621,8 @@ class Handler(BaseHTTPRequestHandler):
             status, payload = 500, ApiError(500, "InternalError", "Internal error occurred: %s" % exc).status()
         entry.update(status=status, resource=ctx.get("resource"), namespace=ctx.get("namespace"),
                      name=ctx.get("name"), dry_run=ctx.get("dry_run", False))
+        if "import" in ctx:
+            entry["import"] = ctx["import"]  # an ImageStreamImport with import: false writes nothing
         lab.log.add(entry)
         self._send(status, payload, headers)
 

@@ -359,23 +359,24 @@ class Client(object):
         headers = self._headers(content_type if data is not None else None)
         started = time.time()
         attempt = 0
+        repeatable = _repeatable(method, path, body)
         while True:
             attempt += 1
             try:
                 return self._send(method, url, data, headers, path)
             except ClusterError as exc:
-                wait = self._retry_wait(exc, method, attempt, started)
+                wait = self._retry_wait(exc, method, attempt, started, repeatable)
                 if wait is None:
                     raise
                 self.sleep(wait)
 
-    def _retry_wait(self, exc, method, attempt, started):
+    def _retry_wait(self, exc, method, attempt, started, repeatable=False):
         if attempt > self.retries:
             return None
         retry_after = getattr(exc, "retry_after", None)
         if exc.status == 429 or exc.status == 503:
             pass  # the server did not process the request: safe to repeat for any verb
-        elif method not in SAFE_METHODS or not (exc.status is None or exc.status >= 500):
+        elif not (method in SAFE_METHODS or repeatable) or not (exc.status is None or exc.status >= 500):
             return None
         if isinstance(exc, ConfigError) or getattr(exc, "tls", False):
             return None
@@ -511,6 +512,18 @@ def dry_run_or_predict(check_mode, write, predicted, notes):
         if note not in notes:
             notes.append(note)
         return predicted
+
+
+def _repeatable(method, path, body):
+    """Whether a request whose outcome is unknown (a reset, a 5xx) may simply be sent again. Reads may; so may an
+    update that carries its resourceVersion (if the first one landed, the second gets 409 and the caller reads and
+    merges again), a DELETE (the second finds nothing), and an ImageStreamImport (it carries the stream's
+    resourceVersion, or creates the stream at most once)."""
+    if method in SAFE_METHODS or method == "DELETE":
+        return True
+    if method == "PUT" and isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"):
+        return True
+    return method == "POST" and path.endswith("/imagestreamimports")
 
 
 def _check_file(option, path, marker, what):

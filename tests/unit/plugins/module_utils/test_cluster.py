@@ -183,11 +183,21 @@ def test_get_retries_connection_resets(api):
     assert len(sleeps) == 1
 
 
-def test_writes_are_not_repeated_after_a_server_error(api):
-    client, script, sleeps = api([(500, {}, {"reason": "InternalError", "message": "etcd"})])
+def test_unguarded_writes_are_not_repeated_after_a_server_error(api):
+    client, script, sleeps = api([(500, {}, {"reason": "InternalError", "message": "etcd"})] * 2)
     with pytest.raises(ClusterError) as err:
-        client.replace(RESOURCES["secret"], {"metadata": {"name": "x", "resourceVersion": "1"}}, "ns")
+        client.patch(RESOURCES["secret"], "x", {"data": {}}, "ns")
     assert err.value.status == 500 and len(script.seen) == 1 and sleeps == []
+    with pytest.raises(ClusterError):
+        client.create(RESOURCES["secret"], {"metadata": {"name": "x"}}, "ns")
+    assert len(script.seen) == 2
+
+
+def test_writes_guarded_by_resource_version_are_repeated_after_a_server_error(api):
+    client, script, sleeps = api([(500, {}, {"reason": "InternalError", "message": "etcd"}), (200, {}, {"ok": 1})])
+    body = {"metadata": {"name": "x", "resourceVersion": "1"}}
+    assert client.replace(RESOURCES["secret"], body, "ns") == {"ok": 1}
+    assert [s[0] for s in script.seen] == ["PUT", "PUT"] and len(sleeps) == 1
 
 
 def test_writes_are_repeated_after_429(api):

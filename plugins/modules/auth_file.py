@@ -97,11 +97,37 @@ changes:
   type: list
   elements: dict
   sample: [{"registry": "quay.io", "action": "added", "username_changed": false, "secret_changed": true}]
+  contains:
+    registry:
+      description: The registry key.
+      type: str
+    action:
+      description: V(added), V(changed) or V(removed).
+      type: str
+    username_changed:
+      description: Whether the username changed.
+      type: bool
+    secret_changed:
+      description: Whether the password or token changed.
+      type: bool
 registries:
   description: Every entry of the file afterwards (registry, username, has_credentials, email).
   returned: always
   type: list
   elements: dict
+  contains:
+    registry:
+      description: The registry key.
+      type: str
+    username:
+      description: Its username.
+      type: str
+    has_credentials:
+      description: Whether a secret is stored.
+      type: bool
+    email:
+      description: Its email, when the entry has one.
+      type: str
 created:
   description: Whether the file was (or would be) created.
   returned: when changed
@@ -111,6 +137,22 @@ checks:
   returned: when O(validate_credentials=true)
   type: list
   elements: dict
+  contains:
+    registry:
+      description: The registry's host[:port].
+      type: str
+    reachable:
+      description: Whether it answered over verified TLS.
+      type: bool
+    authenticated:
+      description: Whether it accepted the credentials.
+      type: bool
+    outcome:
+      description: V(ok), V(unreachable), V(untrusted), V(refused) or V(unexpected).
+      type: str
+    error:
+      description: What went wrong, in words; never a secret.
+      type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -142,6 +142,46 @@ images:
   sample: [{"namespace": "my-app", "stream": "app", "tag": "1.2", "source": "quay.io/myorg/app:1.2",
             "digest_before": "sha256:1111", "digest_after": "sha256:2222", "changed": true, "created": false,
             "policy_changed": false, "status": "Success", "stream_created": false}]
+  contains:
+    namespace:
+      description: The namespace.
+      type: str
+    stream:
+      description: The image stream.
+      type: str
+    tag:
+      description: The tag.
+      type: str
+    source:
+      description: The image imported.
+      type: str
+    digest_before:
+      description: The tag's digest before the run.
+      type: str
+    digest_after:
+      description: The digest found (null on failure).
+      type: str
+    status:
+      description: V(Success) or V(Failure).
+      type: str
+    changed:
+      description: Whether the digest moved.
+      type: bool
+    created:
+      description: Whether the tag is new.
+      type: bool
+    policy_changed:
+      description: Whether the tag's import or reference policy changed.
+      type: bool
+    reason:
+      description: The failure's reason.
+      type: str
+    message:
+      description: The failure's message.
+      type: str
+    hint:
+      description: What to do about the failure.
+      type: str
 failed_images:
   description: The items of RV(images) that failed, with C(reason), C(message) and C(hint).
   returned: always
@@ -150,12 +190,42 @@ failed_images:
   sample: [{"stream": "app", "tag": "9.9", "status": "Failure", "reason": "NotFound",
             "message": "dockerimage.image.openshift.io \"quay.io/myorg/app:9.9\" not found",
             "hint": "check the repository and tag at quay.io"}]
+  contains:
+    stream:
+      description: The image stream.
+      type: str
+    tag:
+      description: The tag.
+      type: str
+    reason:
+      description: The failure's reason.
+      type: str
+    message:
+      description: The failure's message.
+      type: str
 repositories:
   description: For O(images[].all) imports, the repository's status and the tags the server did not import.
   returned: always
   type: list
   elements: dict
   sample: [{"stream": "mirror-tools", "status": "Success", "imported": 50, "additional_tags": ["0.9", "0.8"]}]
+  contains:
+    stream:
+      description: The image stream.
+      type: str
+    source:
+      description: The repository.
+      type: str
+    status:
+      description: Its import status.
+      type: str
+    imported:
+      description: How many tags were imported.
+      type: int
+    additional_tags:
+      description: Tags over the server's limit, not imported.
+      type: list
+      elements: str
 moved:
   description: C(stream:tag) of every tag whose digest moved.
   returned: always

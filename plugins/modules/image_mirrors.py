@@ -122,11 +122,38 @@ objects:
   returned: always
   type: list
   elements: dict
+  contains:
+    kind:
+      description: ImageDigestMirrorSet or ImageTagMirrorSet.
+      type: str
+    name:
+      description: Its name.
+      type: str
+    action:
+      description: V(created), V(updated), V(deleted) or V(unchanged).
+      type: str
+    changes:
+      description: Per source, C(source) and C(action).
+      type: list
+      elements: dict
 migration:
   description: With O(migrate_icsp), each ICSP with its ImageDigestMirrorSet, C(action) and whether it is deleted.
   returned: always
   type: list
   elements: dict
+  contains:
+    icsp:
+      description: The ImageContentSourcePolicy.
+      type: str
+    idms:
+      description: Its ImageDigestMirrorSet.
+      type: str
+    action:
+      description: V(created), V(updated) or V(unchanged).
+      type: str
+    delete_icsp:
+      description: Whether the ICSP is (or would be) deleted.
+      type: bool
 order:
   description: For each source and kind (C(by)), the mirrors in the order nodes try them, and C(contacts_source).
   returned: success
@@ -134,6 +161,20 @@ order:
   elements: dict
   sample: [{"source": "quay.io/openshift-release-dev/ocp-release", "by": "digest",
             "mirrors": ["quay.corp.example.com:8443/ocp4/openshift4"], "contacts_source": false}]
+  contains:
+    source:
+      description: The source.
+      type: str
+    by:
+      description: V(digest) or V(tag).
+      type: str
+    mirrors:
+      description: The mirrors, in the order nodes try them.
+      type: list
+      elements: str
+    contacts_source:
+      description: Whether nodes then try the source.
+      type: bool
 nodes_affected:
   description: Whether the change reaches the nodes (every mirror set change does).
   returned: always
@@ -143,6 +184,31 @@ pools:
   returned: when O(wait) and something changed
   type: list
   elements: dict
+  contains:
+    name:
+      description: The pool.
+      type: str
+    rendered_config:
+      description: Its rendered config.
+      type: str
+    updated:
+      description: Whether it rolled the change out.
+      type: bool
+    new_config:
+      description: Whether the config differs from the one before.
+      type: bool
+    seen_updating:
+      description: Whether the wait saw it Updating.
+      type: bool
+    machine_count:
+      description: Its machines.
+      type: int
+    updated_machine_count:
+      description: Machines on the rendered config.
+      type: int
+    message:
+      description: The pool's message.
+      type: str
 notes:
   description: Remarks on the run, such as a check-mode prediction made without the server's dry run (read-only credentials).
   returned: always

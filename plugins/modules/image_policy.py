@@ -266,6 +266,31 @@ pools:
   returned: when O(wait) and the nodes were affected
   type: list
   elements: dict
+  contains:
+    name:
+      description: The pool.
+      type: str
+    rendered_config:
+      description: Its rendered config.
+      type: str
+    updated:
+      description: Whether it rolled the change out.
+      type: bool
+    new_config:
+      description: Whether the config differs from the one before.
+      type: bool
+    seen_updating:
+      description: Whether the wait saw it Updating.
+      type: bool
+    machine_count:
+      description: Its machines.
+      type: int
+    updated_machine_count:
+      description: Machines on the rendered config.
+      type: int
+    message:
+      description: The pool's message.
+      type: str
 notes:
   description: Remarks on the run, such as a check-mode prediction made without the server's dry run (read-only credentials).
   returned: always

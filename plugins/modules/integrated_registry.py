@@ -50,6 +50,7 @@ options:
   storage:
     description:
       - The storage backend. Give exactly one of its suboptions.
+      - There is no C(oss) (Alibaba Cloud): the CRD accepts the block, but the operator has no driver for it.
       - Fields left out of the backend keep their live values while the backend stays the same.
     type: dict
     suboptions:
@@ -443,6 +444,19 @@ conditions:
   returned: always
   type: list
   elements: dict
+  contains:
+    type:
+      description: The condition type.
+      type: str
+    status:
+      description: V(True), V(False) or V(Unknown).
+      type: str
+    reason:
+      description: Its reason.
+      type: str
+    message:
+      description: Its message.
+      type: str
 rolled_out:
   description: Whether the operator reports the registry rolled out.
   returned: always
@@ -462,6 +476,20 @@ wait:
   type: dict
   sample: {"waited": true, "elapsed": 12.5, "progress": [{"elapsed": 0.0, "state": "Progressing is True:
            DeploymentNotCompleted: The deployment has not completed"}, {"elapsed": 12.5, "state": "Ready: The registry is ready"}]}
+  contains:
+    waited:
+      description: Whether the module waited.
+      type: bool
+    elapsed:
+      description: Seconds waited.
+      type: float
+    progress:
+      description: What the rollout reported while waiting, each C(elapsed) seconds and C(state).
+      type: list
+      elements: dict
+    skipped:
+      description: Why it did not wait, when it did not.
+      type: str
 api_requests:
   description: Requests sent to the API server.
   returned: always

@@ -111,17 +111,54 @@ changes:
   type: list
   elements: dict
   sample: [{"registry": "quay.io", "action": "changed", "username_changed": false, "secret_changed": true}]
+  contains:
+    registry:
+      description: The registry key.
+      type: str
+    action:
+      description: V(added), V(changed) or V(removed).
+      type: str
+    username_changed:
+      description: Whether the username changed.
+      type: bool
+    secret_changed:
+      description: Whether the password or token changed.
+      type: bool
 registries:
   description: Every entry of the Secret afterwards (registry, username, has_credentials, email).
   returned: when O(state=present)
   type: list
   elements: dict
+  contains:
+    registry:
+      description: The registry key.
+      type: str
+    username:
+      description: Its username.
+      type: str
+    has_credentials:
+      description: Whether a secret is stored.
+      type: bool
+    email:
+      description: Its email, when the entry has one.
+      type: str
 links:
   description: Service-account links this run added or removed.
   returned: always
   type: list
   elements: dict
   sample: [{"service_account": "builder", "fields": ["imagePullSecrets"], "action": "linked"}]
+  contains:
+    service_account:
+      description: The service account.
+      type: str
+    fields:
+      description: C(imagePullSecrets) and/or C(secrets).
+      type: list
+      elements: str
+    action:
+      description: V(linked) or V(unlinked).
+      type: str
 created:
   description: Whether the Secret was (or in check mode would be) created.
   returned: when O(state=present)
@@ -135,6 +172,22 @@ checks:
   returned: when O(validate_credentials=true)
   type: list
   elements: dict
+  contains:
+    registry:
+      description: The registry's host[:port].
+      type: str
+    reachable:
+      description: Whether it answered over verified TLS.
+      type: bool
+    authenticated:
+      description: Whether it accepted the credentials.
+      type: bool
+    outcome:
+      description: V(ok), V(unreachable), V(untrusted), V(refused) or V(unexpected).
+      type: str
+    error:
+      description: What went wrong, in words; never a secret.
+      type: str
 conflicts_retried:
   description: How many 409 Conflicts were resolved by reading and merging again.
   returned: always

@@ -142,11 +142,35 @@ registries:
   returned: always
   type: list
   elements: dict
+  contains:
+    prefix:
+      description: The entry's prefix, when given.
+      type: str
+    location:
+      description: Its location.
+      type: str
+    insecure:
+      description: When true.
+      type: bool
+    blocked:
+      description: When true.
+      type: bool
+    mirrors:
+      description: Its mirrors, each C(location), C(insecure), C(pull_from_mirror).
+      type: list
+      elements: dict
 changes:
   description: Each entry added, changed or removed, with C(prefix) and C(action).
   returned: always
   type: list
   elements: dict
+  contains:
+    prefix:
+      description: The entry's prefix (or location).
+      type: str
+    action:
+      description: V(added), V(changed) or V(removed).
+      type: str
 """
 
 import os

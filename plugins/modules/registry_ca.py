@@ -71,11 +71,31 @@ files:
   returned: always
   type: list
   elements: dict
+  contains:
+    path:
+      description: The ca.crt file.
+      type: str
+    action:
+      description: V(added), V(changed), V(removed) or V(unchanged).
+      type: str
 certificates:
   description: The certificates written, each C(fingerprint_sha256) and, where readable, C(subject), C(not_after), C(days_left).
   returned: when O(state=present)
   type: list
   elements: dict
+  contains:
+    fingerprint_sha256:
+      description: The SHA-256 fingerprint.
+      type: str
+    subject:
+      description: The subject, where readable.
+      type: str
+    not_after:
+      description: The expiry, where readable.
+      type: str
+    days_left:
+      description: Days until it expires, where readable.
+      type: int
 """
 
 import os

@@ -210,6 +210,19 @@ pull_secret:
   type: list
   elements: dict
   sample: [{"registry": "quay.io", "username": "myorg+robot", "has_credentials": true}]
+  contains:
+    registry:
+      description: The registry key.
+      type: str
+    username:
+      description: Its username.
+      type: str
+    has_credentials:
+      description: Whether a secret is stored.
+      type: bool
+    email:
+      description: Its email, when the entry has one.
+      type: str
 pull_secret_error:
   description: Why the global pull secret could not be read.
   returned: when it could not be read

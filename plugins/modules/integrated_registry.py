@@ -50,7 +50,7 @@ options:
   storage:
     description:
       - The storage backend. Give exactly one of its suboptions.
-      - There is no C(oss) (Alibaba Cloud): the CRD accepts the block, but the operator has no driver for it.
+      - There is no C(oss) (Alibaba Cloud), since the operator has no driver for it (the CRD accepts the block).
       - Fields left out of the backend keep their live values while the backend stays the same.
     type: dict
     suboptions:

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import json
 import os
 import random
@@ -320,22 +321,38 @@ class Client(object):
         self.sleep = sleep
         self.requests = 0
         self._request = Request()
-        if connection.proxy:
-            self._set_proxy_env(connection)
 
-    @staticmethod
-    def _set_proxy_env(conn):
-        # urllib honours the proxy environment of this (module) process; kubernetes.core's proxy option means
-        # "use this proxy for the API server", which is what these variables say
+    @contextlib.contextmanager
+    def _proxy_env(self):
+        """The proxy option, for the API server's requests only. urllib (under ansible.module_utils.urls) reads the
+        proxy from the environment when it opens a request, so the variables are set for that moment and restored
+        right after: nothing else this process sends (registry checks) goes through the API server's proxy."""
+        conn = self.conn
+        if not conn.proxy:
+            yield
+            return
         proxy = conn.proxy
         basic = conn.proxy_headers.get("proxy_basic_auth")
         if basic and "@" not in proxy and "://" in proxy:
             scheme, rest = proxy.split("://", 1)
             proxy = "%s://%s@%s" % (scheme, basic, rest)
-        for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
-            os.environ[name] = proxy
-        if conn.no_proxy:
-            os.environ["no_proxy"] = os.environ["NO_PROXY"] = conn.no_proxy
+        names = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY")
+        saved = dict((name, os.environ.get(name)) for name in names)
+        try:
+            for name in names[:4]:
+                os.environ[name] = proxy
+            for name in names[4:]:
+                if conn.no_proxy:
+                    os.environ[name] = conn.no_proxy
+                else:
+                    os.environ.pop(name, None)
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def _headers(self, content_type=None):
         headers = {"Accept": "application/json"}
@@ -400,8 +417,9 @@ class Client(object):
         if self.conn.username and self.conn.password and not self.conn.token:
             kwargs.update(url_username=self.conn.username, url_password=self.conn.password, force_basic_auth=True)
         try:
-            response = self._request.open(method, url, **kwargs)
-            raw = response.read()
+            with self._proxy_env():
+                response = self._request.open(method, url, **kwargs)
+                raw = response.read()
         except HTTPError as err:
             raw = err.read() if hasattr(err, "read") else b""
             try:

@@ -399,3 +399,20 @@ def test_registry_checks_tell_unreachable_untrusted_and_missing_ca_apart(tmp_pat
     with pytest.raises(credentials.CredentialsError) as err:
         credentials.check_all(entries, ca_cert=str(tmp_path / "nope.crt"))
     assert "is not trusted, so the credentials of u were not checked" in str(err.value)
+
+
+def test_the_proxy_option_serves_the_api_server_only_and_leaves_the_environment_alone(monkeypatch):
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    script = Script([(200, {}, {"kind": "Secret", "metadata": {"name": "x"}})])
+    proxy = serve(script)
+    try:
+        conn = Connection("http://api.proxied.invalid:6443", proxy="http://127.0.0.1:%d" % proxy.server_address[1])
+        client = Client(conn, timeout=5)
+        before = dict(os.environ)
+        assert client.get(RESOURCES["secret"], "x", "ns")["metadata"]["name"] == "x"
+        assert script.seen[0][1] == "http://api.proxied.invalid:6443/api/v1/namespaces/ns/secrets/x"
+        assert dict(os.environ) == before
+        assert not any(k.lower().endswith("_proxy") for k in os.environ)
+    finally:
+        proxy.shutdown()

@@ -38,10 +38,6 @@ def condition(ctype, status, reason="", message="", previous=None):
     return {"type": ctype, "status": status, "lastTransitionTime": when, "reason": reason, "message": message}
 
 
-def annotated(obj, key, value="true"):
-    return (obj.get("metadata", {}).get("annotations") or {}).get(key) == value
-
-
 class Controller:
     """One OpenShift component of the lab. Subclasses implement reset() and reconcile()."""
 

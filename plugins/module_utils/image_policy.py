@@ -360,7 +360,8 @@ class ImagePolicy(object):
             before["trusted_cas"] = ca_view((config_map or {}).get("data") or {})
             after["trusted_cas"] = ca_view(new_data)
         before = self.first_before = getattr(self, "first_before", None) or before  # as read before any write
-        waits = spec_changed and self._sources_changed(spec, new_spec) and self.params.get("wait") and not self.check_mode
+        sources_changed = self._sources_changed(spec, new_spec)
+        waits = sources_changed and self.params.get("wait") and not self.check_mode
         result["_pools_before"] = pools.configs(self.client) if waits else {}
         if ca_changed:
             self._write_config_map(config_map, ca_name, new_data)
@@ -375,7 +376,7 @@ class ImagePolicy(object):
             if new_data is not None:
                 after["trusted_cas"] = ca_view(new_data)
         result.update(changed=bool(ca_changed or spec_changed or self.wrote), diff=dict(before=before, after=after),
-                      policy=after, nodes_affected=bool(spec_changed and self._sources_changed(spec, new_spec)),
+                      policy=after, nodes_affected=sources_changed,
                       trusted_ca_config_map=ca_name or (spec.get("additionalTrustedCA") or {}).get("name"),
                       created_config_map=bool(ca_changed and config_map is None))
 
@@ -400,7 +401,9 @@ class ImagePolicy(object):
     def _guard(self, config, spec, new_spec):
         """Refuse to cut the cluster off its release payload or its own registry, unless force says so."""
         new_sources = new_spec.get("registrySources") or {}
-        if self.params.get("force") or not (new_sources.get("blockedRegistries") or new_sources.get("allowedRegistries")):
+        # nothing to guard when the lists stay as they are: a run with nothing to do reads no ClusterVersion
+        if self.params.get("force") or not self._sources_changed(spec, new_spec) or \
+                not (new_sources.get("blockedRegistries") or new_sources.get("allowedRegistries")):
             return
         protected = []
         try:

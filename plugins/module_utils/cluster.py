@@ -1,71 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the ocp.registry collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection to the cluster: options and K8S_AUTH_* fallbacks as kubernetes.core names them, credentials
-loaded by the kubernetes package's config loader, and a small REST client on known resource paths.
-
-No API discovery: every resource this collection touches has a known path (see RESOURCES).
-"""
+"""The REST client for the API server, on known resource paths (no discovery: every resource this collection
+touches has a known path, see RESOURCES), with retries of what is safe to repeat. Connection options are in
+cluster_options, kubeconfig loading in kubeconfig, HTTP in transport."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import json
-import os
 import random
 import time
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
-from ansible.module_utils.urls import Request
 
-AUTH_ARG_SPEC = dict(
-    kubeconfig=dict(type="raw"),
-    context=dict(type="str"),
-    host=dict(type="str"),
-    api_key=dict(type="str", no_log=True),
-    username=dict(type="str"),
-    password=dict(type="str", no_log=True),
-    validate_certs=dict(type="bool", aliases=["verify_ssl"]),
-    ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
-    client_cert=dict(type="path", aliases=["cert_file"]),
-    client_key=dict(type="path", aliases=["key_file"], no_log=False),
-    proxy=dict(type="str"),
-    no_proxy=dict(type="str"),
-    proxy_headers=dict(type="dict", options=dict(
-        proxy_basic_auth=dict(type="str", no_log=True),
-        basic_auth=dict(type="str", no_log=True),
-        user_agent=dict(type="str"),
-    )),
-    persist_config=dict(type="bool"),
-    impersonate_user=dict(type="str"),
-    impersonate_groups=dict(type="list", elements="str"),
-    request_timeout=dict(type="float", default=30.0),
-    request_retries=dict(type="int", default=4),
-)
+from ansible_collections.ocp.registry.plugins.module_utils.transport import Peer, Transport, TransportError, basic_auth
 
-# option name -> the environment names kubernetes.core reads for it (its own name, then the client's name)
-ENV_NAMES = dict(
-    kubeconfig=("K8S_AUTH_KUBECONFIG",),
-    context=("K8S_AUTH_CONTEXT",),
-    host=("K8S_AUTH_HOST",),
-    api_key=("K8S_AUTH_API_KEY",),
-    username=("K8S_AUTH_USERNAME",),
-    password=("K8S_AUTH_PASSWORD",),
-    validate_certs=("K8S_AUTH_VALIDATE_CERTS", "K8S_AUTH_VERIFY_SSL"),
-    ca_cert=("K8S_AUTH_CA_CERT", "K8S_AUTH_SSL_CA_CERT"),
-    client_cert=("K8S_AUTH_CLIENT_CERT", "K8S_AUTH_CERT_FILE"),
-    client_key=("K8S_AUTH_CLIENT_KEY", "K8S_AUTH_KEY_FILE"),
-    proxy=("K8S_AUTH_PROXY",),
-    no_proxy=("K8S_AUTH_NO_PROXY",),
-    persist_config=("K8S_AUTH_PERSIST_CONFIG",),
-    impersonate_user=("K8S_AUTH_IMPERSONATE_USER",),
-    impersonate_groups=("K8S_AUTH_IMPERSONATE_GROUPS",),
-)
-BOOL_OPTIONS = ("validate_certs", "persist_config")
 SAFE_METHODS = ("GET", "HEAD")
+API_SERVER = Peer("the API server", ca_option="ca_cert (K8S_AUTH_SSL_CA_CERT)", ca_what="the cluster's CA bundle",
+                  insecure_hint="validate_certs: false skips the check and is insecure")
 
 
 class Resource(object):
@@ -128,160 +82,6 @@ class ClusterError(Exception):
         return self.message
 
 
-class ConfigError(ClusterError):
-    """The connection options cannot produce a usable connection."""
-
-
-def resolve_auth(params, environ=None):
-    """Module options first, then the K8S_AUTH_* environment, exactly as kubernetes.core resolves them."""
-    environ = os.environ if environ is None else environ
-    auth = {}
-    for name in ENV_NAMES:
-        value = params.get(name)
-        if value is None:
-            for env_name in ENV_NAMES[name]:
-                if environ.get(env_name) is not None:
-                    value = environ[env_name]
-                    break
-            if value is not None and name in BOOL_OPTIONS:
-                value = value.lower() not in ("0", "false", "no")
-            if value is not None and name == "impersonate_groups":
-                value = [g.strip() for g in value.split(",") if g.strip()]
-        if value is not None:
-            auth[name] = value
-    if auth.get("host"):
-        auth["host"] = auth["host"].rstrip("/")
-    auth["proxy_headers"] = params.get("proxy_headers")
-    return auth
-
-
-def _has_inline_credentials(auth):
-    return bool(auth.get("host") and (auth.get("api_key") or (auth.get("username") and auth.get("password"))
-                                      or (auth.get("client_cert") and auth.get("client_key"))))
-
-
-class Connection(object):
-    """Everything needed to talk to the API server, after kubeconfig / in-cluster loading and overrides."""
-
-    def __init__(self, host, token=None, username=None, password=None, ca_cert=None, client_cert=None,
-                 client_key=None, validate_certs=True, proxy=None, no_proxy=None, proxy_headers=None,
-                 impersonate_user=None, impersonate_groups=None):
-        self.host = host
-        self.token = token
-        self.username = username
-        self.password = password
-        self.ca_cert = ca_cert
-        self.client_cert = client_cert
-        self.client_key = client_key
-        self.validate_certs = validate_certs
-        self.proxy = proxy
-        self.no_proxy = no_proxy
-        self.proxy_headers = proxy_headers or {}
-        self.impersonate_user = impersonate_user
-        self.impersonate_groups = impersonate_groups or []
-
-
-def _load_with_kubernetes(auth):
-    """kubeconfig (path or dict), context, exec plugins, in-cluster: the kubernetes package's own loader."""
-    try:
-        from kubernetes.client import Configuration
-        from kubernetes.config import ConfigException, incluster_config, kube_config
-    except ImportError:
-        raise ConfigError("the kubernetes Python package is needed to read a kubeconfig or in-cluster credentials; "
-                          "install it (pip install kubernetes) or give host and api_key")
-    configuration = Configuration()
-    kubeconfig = auth.get("kubeconfig")
-    try:
-        if kubeconfig is None and not auth.get("context"):
-            try:
-                incluster_config.load_incluster_config(client_configuration=configuration)
-                return configuration
-            except ConfigException:
-                pass
-        persist = bool(auth.get("persist_config"))
-        if isinstance(kubeconfig, dict):
-            kube_config.load_kube_config_from_dict(kubeconfig, context=auth.get("context"),
-                                                   client_configuration=configuration, persist_config=persist)
-        else:
-            path = os.path.expanduser(kubeconfig) if kubeconfig else None
-            if path and not os.path.exists(path):
-                raise ConfigError("kubeconfig %s does not exist; set kubeconfig (K8S_AUTH_KUBECONFIG) to the path "
-                                  "of a kubeconfig file" % path)
-            kube_config.load_kube_config(config_file=path, context=auth.get("context"),
-                                         client_configuration=configuration, persist_config=persist)
-    except ConfigError:
-        raise
-    except (ConfigException, ValueError, IOError, OSError, TypeError) as exc:
-        where = "the given kubeconfig" if kubeconfig else "~/.kube/config (or KUBECONFIG)"
-        raise ConfigError("could not load cluster credentials from %s: %s; set kubeconfig/context, or host with "
-                          "api_key (K8S_AUTH_HOST, K8S_AUTH_API_KEY)" % (where, _first_line(exc)))
-    return configuration
-
-
-def _first_line(exc):
-    text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
-
-
-def connect(auth):
-    """Build a Connection from resolved options (see resolve_auth)."""
-    base = None
-    if not _has_inline_credentials(auth):
-        base = _load_with_kubernetes(auth)
-    token = None
-    if base is not None:
-        header = (base.api_key or {}).get("authorization") or (base.api_key or {}).get("BearerToken")
-        prefix = (base.api_key_prefix or {}).get("authorization")
-        if header:
-            token = header.split(" ", 1)[1] if header.lower().startswith("bearer ") else header
-            if prefix and prefix.lower() != "bearer":
-                token = header
-    host = auth.get("host") or (base.host if base is not None else None)
-    if not host:
-        raise ConfigError("no API server: set host (K8S_AUTH_HOST) or a kubeconfig with a current context")
-    scheme, sep, rest = host.partition("://")
-    if not sep:
-        host = "https://" + host
-    else:
-        host = scheme.lower() + sep + rest
-    if len(auth.get("impersonate_groups") or []) > 1:
-        raise ConfigError("impersonate_groups: one group can be impersonated per connection (the API server reads "
-                          "one group per Impersonate-Group header); give a single group")
-    validate = auth.get("validate_certs")
-    if validate is None:
-        validate = base.verify_ssl if base is not None else True
-    token = auth.get("api_key") or token
-    username = auth.get("username") or (base.username if base is not None else None)
-    password = auth.get("password") or (base.password if base is not None else None)
-    if host.lower().startswith("http://") and (token or password):
-        raise ConfigError("host %s is plain HTTP: the %s would be sent in clear text, so nothing was sent. Use the "
-                          "API server's https:// address (with ca_cert for its CA); plain HTTP is only for a local "
-                          "`oc proxy`/`kubectl proxy`, without api_key, username or password"
-                          % (host.rstrip("/"), "bearer token" if token else "password"))
-    ca_cert = auth.get("ca_cert") or (base.ssl_ca_cert if base is not None else None)
-    _check_file("ca_cert (K8S_AUTH_SSL_CA_CERT)", ca_cert, "-----BEGIN CERTIFICATE-----",
-                "the PEM bundle of the CAs that sign the API server's certificate")
-    client_cert = auth.get("client_cert") or (base.cert_file if base is not None else None)
-    client_key = auth.get("client_key") or (base.key_file if base is not None else None)
-    _check_file("client_cert (K8S_AUTH_CERT_FILE)", client_cert, "-----BEGIN CERTIFICATE-----", "a PEM certificate")
-    _check_file("client_key (K8S_AUTH_KEY_FILE)", client_key, "PRIVATE KEY-----", "a PEM private key")
-    return Connection(
-        host=host.rstrip("/"),
-        token=token,
-        username=username,
-        password=password,
-        ca_cert=ca_cert,
-        client_cert=client_cert,
-        client_key=client_key,
-        validate_certs=validate,
-        proxy=auth.get("proxy") or (base.proxy if base is not None else None),
-        no_proxy=auth.get("no_proxy"),
-        proxy_headers=auth.get("proxy_headers"),
-        impersonate_user=auth.get("impersonate_user"),
-        impersonate_groups=auth.get("impersonate_groups"),
-    )
-
-
 def error_message(status, body, method, path, conn_host=None):
     """A message that names the problem and the fix, from an API Status body."""
     message = (body or {}).get("message") or ""
@@ -320,39 +120,11 @@ class Client(object):
         self.budget = budget
         self.sleep = sleep
         self.requests = 0
-        self._request = Request()
-
-    @contextlib.contextmanager
-    def _proxy_env(self):
-        """The proxy option, for the API server's requests only. urllib (under ansible.module_utils.urls) reads the
-        proxy from the environment when it opens a request, so the variables are set for that moment and restored
-        right after: nothing else this process sends (registry checks) goes through the API server's proxy."""
-        conn = self.conn
-        if not conn.proxy:
-            yield
-            return
-        proxy = conn.proxy
-        basic = conn.proxy_headers.get("proxy_basic_auth")
-        if basic and "@" not in proxy and "://" in proxy:
-            scheme, rest = proxy.split("://", 1)
-            proxy = "%s://%s@%s" % (scheme, basic, rest)
-        names = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY")
-        saved = dict((name, os.environ.get(name)) for name in names)
-        try:
-            for name in names[:4]:
-                os.environ[name] = proxy
-            for name in names[4:]:
-                if conn.no_proxy:
-                    os.environ[name] = conn.no_proxy
-                else:
-                    os.environ.pop(name, None)
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        conn = connection
+        self.transport = Transport(
+            API_SERVER, ca_cert=conn.ca_cert, client_cert=conn.client_cert, client_key=conn.client_key,
+            validate_certs=conn.validate_certs, timeout=timeout, proxy=conn.proxy, no_proxy=conn.no_proxy,
+            proxy_basic_auth=conn.proxy_headers.get("proxy_basic_auth"))
 
     def _headers(self, content_type=None):
         headers = {"Accept": "application/json"}
@@ -360,6 +132,8 @@ class Client(object):
             headers["Content-Type"] = content_type
         if self.conn.token:
             headers["Authorization"] = "Bearer " + self.conn.token
+        elif self.conn.username and self.conn.password:
+            headers["Authorization"] = basic_auth(self.conn.username, self.conn.password)
         if self.conn.impersonate_user:
             headers["Impersonate-User"] = self.conn.impersonate_user
         if self.conn.impersonate_groups:
@@ -380,7 +154,7 @@ class Client(object):
         while True:
             attempt += 1
             try:
-                return self._send(method, url, data, headers, path)
+                return self._send(method, url, data, headers, path, repeatable)
             except ClusterError as exc:
                 wait = self._retry_wait(exc, method, attempt, started, repeatable)
                 if wait is None:
@@ -395,7 +169,7 @@ class Client(object):
             pass  # the server did not process the request: safe to repeat for any verb
         elif not (method in SAFE_METHODS or repeatable) or not (exc.status is None or exc.status >= 500):
             return None
-        if isinstance(exc, ConfigError) or getattr(exc, "tls", False):
+        if getattr(exc, "tls", False):
             return None
         if retry_after is not None:
             wait = min(float(retry_after), self.max_retry_wait)
@@ -405,35 +179,29 @@ class Client(object):
             return None
         return wait
 
-    def _send(self, method, url, data, headers, path):
+    def _send(self, method, url, data, headers, path, repeatable=False):
         self.requests += 1
-        kwargs = dict(data=data, headers=headers, timeout=self.timeout, validate_certs=self.conn.validate_certs,
-                      follow_redirects="none", use_proxy=True)
-        if self.conn.ca_cert:
-            kwargs["ca_path"] = self.conn.ca_cert
-        if self.conn.client_cert:
-            kwargs["client_cert"] = self.conn.client_cert
-            kwargs["client_key"] = self.conn.client_key
-        if self.conn.username and self.conn.password and not self.conn.token:
-            kwargs.update(url_username=self.conn.username, url_password=self.conn.password, force_basic_auth=True)
         try:
-            with self._proxy_env():
-                response = self._request.open(method, url, **kwargs)
-                raw = response.read()
-        except HTTPError as err:
-            raw = err.read() if hasattr(err, "read") else b""
+            response = self.transport.request(method, url, body=data, headers=headers, replayable=repeatable)
+        except TransportError as err:
+            message = err.message if err.outcome == "untrusted" else "%s (%s %s)" % (err.message, method, path)
+            exc = ClusterError(message, method=method, path=path)
+            exc.tls = err.outcome == "untrusted"
+            raise exc
+        raw = response.body
+        if response.status >= 400:
             try:
                 body = json.loads(raw)
+                if not isinstance(body, dict):
+                    raise ValueError(raw)
             except ValueError:
                 body = {"message": (raw or b"").decode("utf-8", "replace")[:200]}
-            exc = ClusterError(error_message(err.code, body, method, path), status=err.code,
+            exc = ClusterError(error_message(response.status, body, method, path), status=response.status,
                                reason=body.get("reason"),
                                causes=((body.get("details") or {}).get("causes") or []), method=method, path=path)
-            exc.retry_after = _retry_after(err.headers)
+            exc.retry_after = _retry_after(response.header("Retry-After"))
             exc.body = body
             raise exc
-        except Exception as err:  # connection, TLS and socket errors come in several types across Python versions
-            raise _transport_error(err, self.conn, method, path)
         if not raw:
             return {}
         try:
@@ -484,37 +252,13 @@ def _query(dry_run):
     return query
 
 
-def _retry_after(headers):
-    value = headers.get("Retry-After") if headers is not None else None
+def _retry_after(value):
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
         return None
-
-
-def _transport_error(err, conn, method, path):
-    reason = getattr(err, "reason", err)
-    text = str(reason)
-    tls = "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text or \
-        err.__class__.__name__ == "SSLValidationError"
-    if tls:
-        if conn.ca_cert:
-            hint = "the CA in ca_cert (%s) did not sign the API server's certificate; point ca_cert " \
-                   "(K8S_AUTH_SSL_CA_CERT) at the cluster's CA bundle" % conn.ca_cert
-        else:
-            hint = "the API server's certificate is not signed by a CA this host trusts; set ca_cert " \
-                   "(K8S_AUTH_SSL_CA_CERT) to the cluster's CA bundle (validate_certs: false skips the check and " \
-                   "is insecure)"
-        exc = ClusterError("TLS verification of %s failed: %s" % (conn.host, hint), method=method, path=path)
-        exc.tls = True
-        return exc
-    if isinstance(err, URLError) or isinstance(err, (IOError, OSError)):
-        return ClusterError("cannot reach the API server at %s (%s %s): %s" % (conn.host, method, path, text),
-                            method=method, path=path)
-    return ClusterError("request to the API server at %s failed (%s %s): %s: %s"
-                        % (conn.host, method, path, err.__class__.__name__, text), method=method, path=path)
 
 
 def dry_run_or_predict(check_mode, write, predicted, notes):
@@ -542,23 +286,3 @@ def _repeatable(method, path, body):
     if method == "PUT" and isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"):
         return True
     return method == "POST" and path.endswith("/imagestreamimports")
-
-
-def _check_file(option, path, marker, what):
-    """A file option names a readable file of the right kind, or the task stops before any request, naming both."""
-    if not path:
-        return
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(1024 * 1024)
-    except (IOError, OSError) as exc:
-        raise ConfigError("%s: %s cannot be read (%s); give %s" % (option, path, exc.strerror or exc, what))
-    if marker.encode("ascii") not in head:
-        raise ConfigError("%s: %s is not %s" % (option, path, what))
-
-
-def client_from_params(params, environ=None):
-    auth = resolve_auth(params, environ)
-    connection = connect(auth)
-    return Client(connection, timeout=params.get("request_timeout") or 30.0,
-                  retries=params.get("request_retries") if params.get("request_retries") is not None else 4)

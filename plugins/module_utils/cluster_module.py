@@ -11,11 +11,16 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import (
-    AUTH_ARG_SPEC,
-    ClusterError,
-    client_from_params,
-)
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import Client, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster_options import AUTH_ARG_SPEC, resolve_auth
+from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import connect
+
+
+def client_from_params(params, environ=None):
+    """Options (then K8S_AUTH_*) -> a Connection (kubeconfig loaded when needed) -> the REST client."""
+    connection = connect(resolve_auth(params, environ))
+    return Client(connection, timeout=params.get("request_timeout") or 30.0,
+                  retries=params.get("request_retries") if params.get("request_retries") is not None else 4)
 
 
 class ClusterModule(AnsibleModule):

@@ -2,20 +2,19 @@
 # Copyright: contributors to the ocp.registry collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Registry HTTP API v2 client: ping, and the login check (basic, or the bearer-token flow of quay.io and
-registry.redhat.io). Standard library and ansible.module_utils.urls only, so it runs on any target."""
+registry.redhat.io). HTTP, TLS, proxies and the wording of connection failures are the shared transport's."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import json
 import os
 import re
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.six.moves.urllib.parse import urlencode
-from ansible.module_utils.urls import Request
+
+from ansible_collections.ocp.registry.plugins.module_utils.transport import Peer, Transport, TransportError, basic_auth
 
 
 def registry_host(key):
@@ -55,19 +54,13 @@ class RegistryCheck(object):
         self.validate_certs = validate_certs
         self.timeout = timeout
         self.requests = 0
-        self._request = Request()
+        self.transport = Transport(Peer("the registry %s" % self.registry, ca_what="the registry's CA certificate"),
+                                   ca_cert=ca_cert, validate_certs=validate_certs, timeout=timeout)
 
     def _open(self, url, headers=None):
         self.requests += 1
-        kwargs = dict(headers=headers or {}, timeout=self.timeout, validate_certs=self.validate_certs,
-                      follow_redirects="safe", use_proxy=True)
-        if self.ca_cert:
-            kwargs["ca_path"] = self.ca_cert
-        try:
-            response = self._request.open("GET", url, **kwargs)
-            return response.getcode(), dict(response.headers), response.read()
-        except HTTPError as err:
-            return err.code, dict(err.headers or {}), err.read() if hasattr(err, "read") else b""
+        response = self.transport.request("GET", url, headers=headers, follow_redirects=True)
+        return response.status, dict(response.headers), response.body
 
     def run(self):
         """A result dict: registry, reachable, authenticated (None without credentials), auth, status, error."""
@@ -79,8 +72,8 @@ class RegistryCheck(object):
             return result
         try:
             status, headers, raw = self._open("https://%s/v2/" % self.registry)
-        except Exception as err:  # TLS, DNS, refused: reported, not raised
-            result["error"], result["outcome"] = _transport_text(err, self.ca_cert)
+        except TransportError as err:  # TLS, DNS, refused: reported, not raised
+            result["error"], result["outcome"] = err.message, err.outcome
             return result
         result["outcome"] = "refused"
         result["reachable"] = True
@@ -97,7 +90,7 @@ class RegistryCheck(object):
         if not self.username:
             result["error"] = "the registry requires credentials (%s auth); none were given" % scheme
             return result
-        basic = "Basic " + base64.b64encode(("%s:%s" % (self.username, self.password or "")).encode("utf-8")).decode()
+        basic = basic_auth(self.username, self.password)
         if scheme == "basic":
             status, _dummy, raw = self._open("https://%s/v2/" % self.registry, {"Authorization": basic})
             result["status"] = status
@@ -112,9 +105,8 @@ class RegistryCheck(object):
             realm = params["realm"] + ("?" + urlencode(query) if query else "")
             try:
                 status, _dummy, raw = self._open(realm, {"Authorization": basic})
-            except Exception as err:
-                text, outcome = _transport_text(err, self.ca_cert)
-                result.update(error="token endpoint %s: %s" % (params["realm"], text), outcome=outcome)
+            except TransportError as err:
+                result.update(error="token endpoint %s: %s" % (params["realm"], err.message), outcome=err.outcome)
                 return result
             if status != 200:
                 result.update(status=status, authenticated=False,
@@ -145,15 +137,3 @@ def _header(headers, name):
         if key.lower() == name.lower():
             return value
     return None
-
-
-def _transport_text(err, ca_cert):
-    """(message, outcome): untrusted for TLS verification failures, unreachable for everything else."""
-    text = str(getattr(err, "reason", err))
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        if ca_cert:
-            return ("TLS verification failed: the CA in %s did not sign the registry's certificate" % ca_cert,
-                    "untrusted")
-        return ("TLS verification failed: the registry's certificate is not signed by a trusted CA; give its CA "
-                "(ca_cert)", "untrusted")
-    return "cannot connect: %s" % text, "unreachable"

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Applying the integrated registry's desired state through the image registry operator's config, and
 waiting for the operator to roll it out. The rules and the desired state are pure functions in
-integrated_registry; this module reads, writes and waits."""
+registry_spec, the read-side facts in registry_state; this module reads, writes and waits."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +13,8 @@ import base64
 import functools
 import time
 
-from ansible_collections.ocp.registry.plugins.module_utils import integrated_registry as ir
+from ansible_collections.ocp.registry.plugins.module_utils import registry_spec as rules
+from ansible_collections.ocp.registry.plugins.module_utils import registry_state as regstate
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, dry_run_or_predict
 
 ROUTE_SECRET_KEYS = ("tls.crt", "tls.key", "tls.cacrt")
@@ -52,24 +53,24 @@ class Configurator(object):
 
     def run(self):
         params = self.params
-        backend = ir.validate_options(params)
-        options = dict(params["storage"][ir._option_name(backend)] or {}) if backend else {}
+        backend = rules.validate_options(params)
+        options = dict(params["storage"][rules._option_name(backend)] or {}) if backend else {}
         result = dict(changed=False, notes=[], storage_credentials={}, pvc_created=False)
         spec = written = live = None
         for attempt in range(CONFLICT_ATTEMPTS):
-            live = self.client.get(RESOURCES["registry_config"], ir.CONFIG_NAME)
-            spec, notes = ir.desired_spec(live.get("spec"), params, backend)
+            live = self.client.get(RESOURCES["registry_config"], rules.CONFIG_NAME)
+            spec, notes = rules.desired_spec(live.get("spec"), params, backend)
             self.notes = notes
             pvc, secret, secret_data = self._read_dependencies(spec, backend)
-            new_data, report = ir.secret_changes(backend, options, secret_data)
-            ir.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"))
+            new_data, report = rules.secret_changes(backend, options, secret_data)
+            rules.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"))
             self._check_route_secrets(spec)
-            before = dict(config=ir.masked_spec(live.get("spec")),
-                          storage_credentials=dict((k, ir.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
-            after = dict(config=ir.masked_spec(spec),
+            before = dict(config=rules.masked_spec(live.get("spec")),
+                          storage_credentials=dict((k, rules.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
+            after = dict(config=rules.masked_spec(spec),
                          storage_credentials=dict(before["storage_credentials"]))
             for key, change in report.items():
-                after["storage_credentials"][key] = "%s (%s)" % (ir.MASK, change)
+                after["storage_credentials"][key] = "%s (%s)" % (rules.MASK, change)
             try:
                 if report:
                     self._write_secret(secret, new_data)
@@ -85,7 +86,7 @@ class Configurator(object):
                     written = dry_run_or_predict(
                         self.check_mode, lambda: self.client.replace(RESOURCES["registry_config"], body,
                                                                      dry_run=self.check_mode), body, notes)
-                    after["config"] = ir.masked_spec(written.get("spec"))
+                    after["config"] = rules.masked_spec(written.get("spec"))
             except ClusterError as exc:
                 if exc.status == 409 and attempt < CONFLICT_ATTEMPTS - 1:
                     continue
@@ -93,7 +94,7 @@ class Configurator(object):
             result.update(changed=bool(report or create_pvc or config_changed), notes=notes,
                           storage_credentials=report, pvc_created=bool(create_pvc),
                           diff=dict(before=before, after=after))
-            result["config"] = ir.masked_spec(written.get("spec"))
+            result["config"] = rules.masked_spec(written.get("spec"))
             break
         if params.get("wait") and not (self.check_mode and result["changed"]):
             try:
@@ -108,20 +109,20 @@ class Configurator(object):
                 result["wait"] = dict(waited=False, elapsed=0, progress=[],
                                       skipped="check mode predicts the change; nothing was written to wait for")
             result.update(self.facts(self._read_state(config=live if self.check_mode else written)))
-        result["config"] = result.get("config") or ir.masked_spec(spec)
+        result["config"] = result.get("config") or rules.masked_spec(spec)
         return result
 
     def _read_dependencies(self, spec, backend):
         storage = spec.get("storage") or {}
-        kind = ir.storage_kind(dict((k, v) for k, v in storage.items() if k != "managementState"))
+        kind = regstate.storage_kind(dict((k, v) for k, v in storage.items() if k != "managementState"))
         pvc = None
         if kind == "pvc":
-            claim = storage["pvc"].get("claim") or ir.DEFAULT_CLAIM
-            pvc = self.client.get(RESOURCES["pvc"], claim, ir.NAMESPACE, missing_ok=True)
+            claim = storage["pvc"].get("claim") or rules.DEFAULT_CLAIM
+            pvc = self.client.get(RESOURCES["pvc"], claim, regstate.NAMESPACE, missing_ok=True)
         secret = None
         data = {}
-        if kind in ir.SECRET_KEYS or backend in ir.SECRET_KEYS:
-            secret = self.client.get(RESOURCES["secret"], ir.USER_SECRET, ir.NAMESPACE, missing_ok=True)
+        if kind in rules.SECRET_KEYS or backend in rules.SECRET_KEYS:
+            secret = self.client.get(RESOURCES["secret"], rules.USER_SECRET, regstate.NAMESPACE, missing_ok=True)
             data = _decode((secret or {}).get("data"))
         return pvc, secret, data
 
@@ -130,24 +131,26 @@ class Configurator(object):
             name = route.get("secretName")
             if not name:
                 continue
-            secret = self.client.get(RESOURCES["secret"], name, ir.NAMESPACE, missing_ok=True)
+            secret = self.client.get(RESOURCES["secret"], name, regstate.NAMESPACE, missing_ok=True)
             if secret is None:
-                raise ir.ValidationError("routes: secret_name %s of route %s does not exist in %s; create a Secret with "
-                                         "keys tls.crt, tls.key and tls.cacrt" % (name, route["name"], ir.NAMESPACE))
+                raise rules.ValidationError(
+                    "routes: secret_name %s of route %s does not exist in %s; create a Secret with keys tls.crt, "
+                    "tls.key and tls.cacrt" % (name, route["name"], regstate.NAMESPACE))
             missing = [k for k in ROUTE_SECRET_KEYS if k not in (secret.get("data") or {})]
             if missing:
-                raise ir.ValidationError("routes: secret %s/%s of route %s lacks %s (the operator needs tls.crt, "
-                                         "tls.key and tls.cacrt)" % (ir.NAMESPACE, name, route["name"], ", ".join(missing)))
+                raise rules.ValidationError(
+                    "routes: secret %s/%s of route %s lacks %s (the operator needs tls.crt, tls.key and tls.cacrt)"
+                    % (regstate.NAMESPACE, name, route["name"], ", ".join(missing)))
 
     def _write_secret(self, secret, data):
         if secret is None:
             body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": _encode(data),
-                    "metadata": {"name": ir.USER_SECRET, "namespace": ir.NAMESPACE}}
-            write = functools.partial(self.client.create, RESOURCES["secret"], body, ir.NAMESPACE,
+                    "metadata": {"name": rules.USER_SECRET, "namespace": regstate.NAMESPACE}}
+            write = functools.partial(self.client.create, RESOURCES["secret"], body, regstate.NAMESPACE,
                                       dry_run=self.check_mode)
         else:
             body = dict(secret, data=_encode(data))
-            write = functools.partial(self.client.replace, RESOURCES["secret"], body, ir.NAMESPACE,
+            write = functools.partial(self.client.replace, RESOURCES["secret"], body, regstate.NAMESPACE,
                                       dry_run=self.check_mode)
         dry_run_or_predict(self.check_mode, write, body, self.notes)
 
@@ -159,25 +162,25 @@ class Configurator(object):
         if options.get("volume_mode"):
             spec["volumeMode"] = options["volume_mode"]
         body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": spec,
-                "metadata": {"name": options["claim"], "namespace": ir.NAMESPACE}}
+                "metadata": {"name": options["claim"], "namespace": regstate.NAMESPACE}}
         dry_run_or_predict(self.check_mode,
-                           lambda: self.client.create(RESOURCES["pvc"], body, ir.NAMESPACE, dry_run=self.check_mode),
+                           lambda: self.client.create(RESOURCES["pvc"], body, regstate.NAMESPACE, dry_run=self.check_mode),
                            body, self.notes)
 
     def _read_state(self, config=None):
         """The config (read again unless given), the registry's routes and images.config."""
         if config is None:
-            config = self.client.get(RESOURCES["registry_config"], ir.CONFIG_NAME)
-        routes = ir.owned_routes(self.client.list(RESOURCES["route"], ir.NAMESPACE).get("items") or [])
+            config = self.client.get(RESOURCES["registry_config"], rules.CONFIG_NAME)
+        routes = regstate.owned_routes(self.client.list(RESOURCES["route"], regstate.NAMESPACE).get("items") or [])
         image_config = self.client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
         return config, routes, image_config
 
     @staticmethod
     def facts(state):
         config, routes, image_config = state
-        summary = ir.summary(config, routes, image_config)
+        summary = regstate.summary(config, routes, image_config)
         return dict(conditions=summary["conditions"], rolled_out=summary["rolled_out"],
-                    rolled_out_reason=summary["rolled_out_reason"], hostnames=ir.hostnames(image_config, routes))
+                    rolled_out_reason=summary["rolled_out_reason"], hostnames=regstate.hostnames(image_config, routes))
 
     def wait(self, timeout, interval):
         """Poll until the operator reports a finished rollout; fail on a condition waiting cannot clear."""
@@ -187,14 +190,14 @@ class Configurator(object):
         while True:
             state = self._read_state()
             config = state[0]
-            done, reason = ir.rollout_state(*state)
+            done, reason = regstate.rollout_state(*state)
             elapsed = self.clock() - started
             if not progress or progress[-1]["state"] != reason:
                 progress.append(dict(elapsed=round(elapsed, 1), state=reason))
             if done:
                 return state, progress, elapsed
-            failure = ir.failure_reason(config)
-            progressing = ir.conditions_by_type(config.get("status")).get("Progressing") or {}
+            failure = regstate.failure_reason(config)
+            progressing = regstate.conditions_by_type(config.get("status")).get("Progressing") or {}
             if failure is None and progressing.get("reason") == "Error" and \
                     (config.get("status") or {}).get("observedGeneration") == config["metadata"].get("generation"):
                 error_since = error_since if error_since is not None else elapsed

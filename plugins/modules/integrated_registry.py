@@ -498,7 +498,7 @@ api_requests:
 
 import copy
 
-from ansible_collections.ocp.registry.plugins.module_utils import integrated_registry as ir
+from ansible_collections.ocp.registry.plugins.module_utils import registry_spec as rules
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 from ansible_collections.ocp.registry.plugins.module_utils.registry_operator import Configurator, WaitFailed
@@ -563,9 +563,9 @@ def main():
     module = ClusterModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = copy.deepcopy(module.params)
     try:
-        ir.validate_options(params)
+        # the Configurator checks every option before its first request
         result = Configurator(module.client, params, module.check_mode).run()
-    except ir.ValidationError as exc:
+    except rules.ValidationError as exc:
         module.fail_json(msg=str(exc), changed=False)
     except WaitFailed as exc:
         partial = exc.result or {}

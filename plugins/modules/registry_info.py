@@ -266,7 +266,7 @@ api_requests:
 
 import base64
 
-from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, integrated_registry
+from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, registry_state
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck, registry_host
@@ -313,10 +313,10 @@ def main():
         client = module.client
         config = client.get(RESOURCES["registry_config"], "cluster")
         image_config = client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
-        routes = integrated_registry.owned_routes(
-            client.list(RESOURCES["route"], integrated_registry.NAMESPACE).get("items") or [])
-        result["registry"] = integrated_registry.summary(config, routes, image_config)
-        result["hostnames"] = integrated_registry.hostnames(image_config, routes)
+        routes = registry_state.owned_routes(
+            client.list(RESOURCES["route"], registry_state.NAMESPACE).get("items") or [])
+        result["registry"] = registry_state.summary(config, routes, image_config)
+        result["hostnames"] = registry_state.hostnames(image_config, routes)
         if module.params["policy"]:
             result["policy"] = image_policy.report(client, image_config, module.warn)
         doc = None

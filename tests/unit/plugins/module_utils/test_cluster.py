@@ -16,16 +16,9 @@ import pytest
 
 from ansible.module_utils.six.moves import BaseHTTPServer
 
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import (
-    RESOURCES,
-    Client,
-    ClusterError,
-    ConfigError,
-    Connection,
-    connect,
-    error_message,
-    resolve_auth,
-)
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, Client, ClusterError, error_message
+from ansible_collections.ocp.registry.plugins.module_utils.cluster_options import resolve_auth
+from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConfigError, Connection, connect
 
 
 # ------------------------------------------------------------------ option / environment precedence
@@ -388,7 +381,7 @@ def test_registry_checks_tell_unreachable_untrusted_and_missing_ca_apart(tmp_pat
     port = sock.getsockname()[1]
     sock.close()
     unreachable = RegistryCheck("127.0.0.1:%d" % port, "u", "planted-secret-p", timeout=2).run()
-    assert unreachable["outcome"] == "unreachable" and unreachable["error"].startswith("cannot connect")
+    assert unreachable["outcome"] == "unreachable" and unreachable["error"].startswith("cannot reach the registry 127.0.0.1:%d" % port)
     missing = RegistryCheck("127.0.0.1:%d" % port, "u", "p", ca_cert=str(tmp_path / "nope.crt")).run()
     assert missing["outcome"] == "untrusted" and str(tmp_path / "nope.crt") in missing["error"]
     entries = [{"registry": "127.0.0.1:%d" % port, "username": "u", "password": "planted-secret-p", "state": "present"}]

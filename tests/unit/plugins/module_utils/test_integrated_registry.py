@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import integrated_registry as ir
+from ansible_collections.ocp.registry.plugins.module_utils import registry_state as regstate
 
 
 def cond(ctype, status, reason="", message=""):
@@ -56,7 +56,7 @@ def route(name, host, admitted=True):
     (config("Unmanaged", conditions=[]), [], None, True, "unmanaged"),
 ])
 def test_rollout_state(cfg, routes, image_config, done, words):
-    rolled_out, reason = ir.rollout_state(cfg, routes, image_config)
+    rolled_out, reason = regstate.rollout_state(cfg, routes, image_config)
     assert rolled_out is done
     assert words in reason
 
@@ -66,18 +66,18 @@ def test_rollout_state(cfg, routes, image_config, done, words):
     ({"pvc": {}, "emptyDir": {}}, "multiple"), ({"oss": {}}, "oss"),
 ])
 def test_storage_kind(storage, kind):
-    assert ir.storage_kind({k: v for k, v in storage.items() if k != "managementState"}) == kind
+    assert regstate.storage_kind({k: v for k, v in storage.items() if k != "managementState"}) == kind
 
 
 def test_summary_never_returns_the_http_secret():
-    summary = ir.summary(config())
+    summary = regstate.summary(config())
     assert "planted-http-secret" not in repr(summary)
     assert summary["storage"]["kind"] == "pvc" and summary["storage"]["config"] == {"claim": "image-registry-storage"}
 
 
 def test_hostnames_from_status_and_admitted_routes():
     routes = [route("default-route", "a.apps"), route("extra", "b.example"), route("pending", "c.example", False)]
-    names = ir.hostnames({"status": {"internalRegistryHostname": ir.INTERNAL_HOSTNAME,
-                                     "externalRegistryHostnames": ["a.apps"]}}, routes)
-    assert names == {"internal": ir.INTERNAL_HOSTNAME, "public": ["a.apps", "b.example"]}
-    assert ir.hostnames(None, []) == {"internal": None, "public": []}
+    names = regstate.hostnames({"status": {"internalRegistryHostname": regstate.INTERNAL_HOSTNAME,
+                                           "externalRegistryHostnames": ["a.apps"]}}, routes)
+    assert names == {"internal": regstate.INTERNAL_HOSTNAME, "public": ["a.apps", "b.example"]}
+    assert regstate.hostnames(None, []) == {"internal": None, "public": []}

@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import integrated_registry as ir
+from ansible_collections.ocp.registry.plugins.module_utils import registry_spec as rules
+from ansible_collections.ocp.registry.plugins.module_utils import registry_state as regstate
 
 BACKEND_OPTIONS = ("empty_dir", "pvc", "s3", "gcs", "azure", "swift", "ibmcos")
 
@@ -39,12 +40,7 @@ LIVE = {"managementState": "Removed", "replicas": 1, "rolloutStrategy": "Rolling
     (dict(storage={}), "got 0: []"),
     (dict(storage={"s3": {}, "gcs": {}, "azure": {}}), "got 3: [S3 GCS Azure]"),
     (dict(replicas=-1), "replicas must be greater than or equal to 0"),
-    (dict(replicas=2, storage={"empty_dir": {}}), "allow_empty_dir_replicas"),
     (dict(storage={"empty_dir": {"size": 1}}), "storage.empty_dir: takes no options"),
-    (dict(replicas=2, storage={"pvc": {"claim": "c", "access_mode": "ReadWriteOnce"}}),
-     "cannot use ReadWriteOnce access mode with more than one replica of the image registry"),
-    (dict(rollout_strategy="RollingUpdate", storage={"pvc": {"claim": "c", "access_mode": "ReadWriteOnce"}}),
-     "cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy"),
     (dict(storage={"pvc": {"create": True}}), "storage.pvc.create: needs storage.pvc.claim"),
     (dict(storage={"pvc": {"claim": "c", "create": True, "size": "lots"}}), "storage.pvc.size"),
     (dict(storage={"pvc": {"claim": "c", "size": "10Gi"}}), "add create: true"),
@@ -73,8 +69,8 @@ LIVE = {"managementState": "Removed", "replicas": 1, "rolloutStrategy": "Rolling
     (dict(wait=True, wait_timeout=0), "wait_timeout"),
 ])
 def test_bad_options_are_refused(given, words):
-    with pytest.raises(ir.ValidationError) as err:
-        ir.validate_options(params(**given))
+    with pytest.raises(rules.ValidationError) as err:
+        rules.validate_options(params(**given))
     assert words in str(err.value)
     assert "planted-secret" not in str(err.value)
 
@@ -82,13 +78,13 @@ def test_bad_options_are_refused(given, words):
 @pytest.mark.parametrize("option, backend", [("empty_dir", "emptyDir"), ("pvc", "pvc"), ("s3", "s3"), ("gcs", "gcs"),
                                              ("azure", "azure"), ("swift", "swift"), ("ibmcos", "ibmcos")])
 def test_one_backend_is_accepted(option, backend):
-    assert ir.validate_options(params(storage={option: {}})) == backend
+    assert rules.validate_options(params(storage={option: {}})) == backend
 
 
 # ------------------------------------------------------------------ desired spec
 
 def test_options_left_out_keep_live_values():
-    spec, notes = ir.desired_spec(LIVE, params(replicas=2), None)
+    spec, notes = rules.desired_spec(LIVE, params(replicas=2), None)
     assert spec == dict(LIVE, replicas=2) and notes == []
 
 
@@ -122,46 +118,46 @@ def test_every_backend_maps_its_fields():
         "pvc": ({"claim": "c"}, {"claim": "c"}),
     }
     for backend, (options, block) in cases.items():
-        spec, _notes = ir.desired_spec(LIVE, params(storage={backend: options}), backend)
+        spec, _notes = rules.desired_spec(LIVE, params(storage={backend: options}), backend)
         assert spec["storage"][backend] == block, backend
         assert "planted-secret-a" not in json.dumps(spec) and "planted-secret-s" not in json.dumps(spec)
 
 
 def test_switching_backends_removes_the_old_block_and_says_so():
     live = dict(LIVE, storage={"s3": {"bucket": "b", "region": "r"}, "managementState": "Managed"})
-    spec, notes = ir.desired_spec(live, params(storage={"pvc": {"claim": "mine"}}), "pvc")
+    spec, notes = rules.desired_spec(live, params(storage={"pvc": {"claim": "mine"}}), "pvc")
     assert spec["storage"] == {"pvc": {"claim": "mine"}, "managementState": "Unmanaged"}
     assert notes == ["storage switched from s3 to pvc: the s3 block is removed"]
-    spec, notes = ir.desired_spec(live, params(storage={"pvc": {}}), "pvc")
+    spec, notes = rules.desired_spec(live, params(storage={"pvc": {}}), "pvc")
     assert spec["storage"] == {"pvc": {}, "managementState": "Managed"}
-    spec, notes = ir.desired_spec(live, params(storage={"empty_dir": {}}, storage_management_state="Unmanaged"),
-                                  "emptyDir")
+    spec, notes = rules.desired_spec(live, params(storage={"empty_dir": {}}, storage_management_state="Unmanaged"),
+                                     "emptyDir")
     assert spec["storage"] == {"emptyDir": {}, "managementState": "Unmanaged"}
 
 
 def test_same_backend_merges_fields_and_keeps_operator_defaults():
     live = dict(LIVE, storage={"s3": {"bucket": "generated-by-operator", "region": "r", "encrypt": True},
                                "managementState": "Managed"})
-    spec, notes = ir.desired_spec(live, params(storage={"s3": {"region": "r2"}}), "s3")
+    spec, notes = rules.desired_spec(live, params(storage={"s3": {"region": "r2"}}), "s3")
     assert spec["storage"] == {"s3": {"bucket": "generated-by-operator", "region": "r2", "encrypt": True},
                                "managementState": "Managed"}
     assert notes == []
     live = dict(LIVE, storage={"pvc": {"claim": "image-registry-storage"}, "managementState": "Managed"})
-    spec, _notes = ir.desired_spec(live, params(storage={"pvc": {}}), "pvc")
+    spec, _notes = rules.desired_spec(live, params(storage={"pvc": {}}), "pvc")
     assert spec == live
 
 
 def test_routes_replace_the_live_list():
     live = dict(LIVE, routes=[{"name": "old", "hostname": "old.example"}])
-    spec, _notes = ir.desired_spec(live, params(routes=[{"name": "new", "hostname": None, "secret_name": "tls"}]), None)
+    spec, _notes = rules.desired_spec(live, params(routes=[{"name": "new", "hostname": None, "secret_name": "tls"}]), None)
     assert spec["routes"] == [{"name": "new", "secretName": "tls"}]
-    spec, _notes = ir.desired_spec(live, params(routes=[]), None)
+    spec, _notes = rules.desired_spec(live, params(routes=[]), None)
     assert "routes" not in spec
 
 
 def test_proxy_merges_fields():
     live = dict(LIVE, proxy={"http": "http://p:3128"})
-    spec, _notes = ir.desired_spec(live, params(proxy={"http": None, "https": "http://p:3129", "no_proxy": ".svc"}), None)
+    spec, _notes = rules.desired_spec(live, params(proxy={"http": None, "https": "http://p:3129", "no_proxy": ".svc"}), None)
     assert spec["proxy"] == {"http": "http://p:3128", "https": "http://p:3129", "noProxy": ".svc"}
 
 
@@ -185,8 +181,8 @@ def rwo(name="c"):
     (dict(replicas=1, storage={"swift": {}}), None, set(), {}, False, "the operator needs one of them"),
 ])
 def test_live_rules(spec, pvc, keys, options, allow, words):
-    with pytest.raises(ir.ValidationError) as err:
-        ir.check_against_live(spec, pvc, keys, options, allow)
+    with pytest.raises(rules.ValidationError) as err:
+        rules.check_against_live(spec, pvc, keys, options, allow)
     assert words in str(err.value)
 
 
@@ -202,22 +198,22 @@ def test_live_rules(spec, pvc, keys, options, allow, words):
     (dict(replicas=0, storage={}), None, set(), {}, False),
 ])
 def test_live_rules_accept(spec, pvc, keys, options, allow):
-    ir.check_against_live(spec, pvc, keys, options, allow)
+    rules.check_against_live(spec, pvc, keys, options, allow)
 
 
 def test_secret_changes_report_names_only():
     current = {"REGISTRY_STORAGE_S3_ACCESSKEY": b"old", "OTHER": b"kept"}
-    data, report = ir.secret_changes("s3", {"access_key": "old", "secret_key": "planted-secret-new"}, current)
+    data, report = rules.secret_changes("s3", {"access_key": "old", "secret_key": "planted-secret-new"}, current)
     assert report == {"REGISTRY_STORAGE_S3_SECRETKEY": "added"}
     assert data["OTHER"] == b"kept" and data["REGISTRY_STORAGE_S3_SECRETKEY"] == b"planted-secret-new"
-    data, report = ir.secret_changes("s3", {"access_key": "new", "secret_key": None}, current)
+    data, report = rules.secret_changes("s3", {"access_key": "new", "secret_key": None}, current)
     assert report == {"REGISTRY_STORAGE_S3_ACCESSKEY": "changed"}
-    assert ir.secret_changes("s3", {"access_key": "old"}, current)[1] == {}
-    assert ir.secret_changes("emptyDir", {}, current) == (current, {})
+    assert rules.secret_changes("s3", {"access_key": "old"}, current)[1] == {}
+    assert rules.secret_changes("emptyDir", {}, current) == (current, {})
 
 
 def test_masked_spec_hides_the_http_secret():
-    assert ir.masked_spec(LIVE)["httpSecret"] == ir.MASK and LIVE["httpSecret"] == "planted-secret-h"
+    assert rules.masked_spec(LIVE)["httpSecret"] == rules.MASK and LIVE["httpSecret"] == "planted-secret-h"
 
 
 @pytest.mark.parametrize("conditions, words", [
@@ -229,7 +225,25 @@ def test_masked_spec_hides_the_http_secret():
 ])
 def test_failure_reason(conditions, words):
     config = {"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "conditions": conditions}}
-    found = ir.failure_reason(config)
+    found = regstate.failure_reason(config)
     assert (found is None) if words is None else (words in found)
     config["status"]["observedGeneration"] = 2
-    assert ir.failure_reason(config) is None
+    assert regstate.failure_reason(config) is None
+
+
+@pytest.mark.parametrize("given, words", [
+    (dict(replicas=2, storage={"empty_dir": {}}), "allow_empty_dir_replicas"),
+    (dict(replicas=2, storage={"pvc": {"claim": "c", "access_mode": "ReadWriteOnce"}}),
+     "cannot use ReadWriteOnce access mode with more than one replica of the image registry"),
+    (dict(rollout_strategy="RollingUpdate", storage={"pvc": {"claim": "c", "access_mode": "ReadWriteOnce"}}),
+     "cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy"),
+])
+def test_rules_on_replicas_are_decided_once_on_the_resulting_spec(given, words):
+    # the option checks leave these to check_against_live, which sees the claim and the whole resulting spec
+    rules.validate_options(params(**given))
+    backend = rules.chosen_backend(given["storage"])
+    spec, _notes = rules.desired_spec(LIVE, params(**given), backend)
+    options = given["storage"][rules._option_name(backend)]
+    with pytest.raises(rules.ValidationError) as err:
+        rules.check_against_live(spec, None, set(), options, False)
+    assert words in str(err.value)

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""From resolved connection options to a Connection: inline host and credentials, or the kubernetes package's
+own loader for kubeconfig files, contexts, exec plugins and in-cluster service accounts. Files named by the
+options are checked here, before any request."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+
+
+class ConfigError(ClusterError):
+    """The connection options cannot produce a usable connection."""
+
+
+def _has_inline_credentials(auth):
+    return bool(auth.get("host") and (auth.get("api_key") or (auth.get("username") and auth.get("password"))
+                                      or (auth.get("client_cert") and auth.get("client_key"))))
+
+
+class Connection(object):
+    """Everything needed to talk to the API server, after kubeconfig / in-cluster loading and overrides."""
+
+    def __init__(self, host, token=None, username=None, password=None, ca_cert=None, client_cert=None,
+                 client_key=None, validate_certs=True, proxy=None, no_proxy=None, proxy_headers=None,
+                 impersonate_user=None, impersonate_groups=None):
+        self.host = host
+        self.token = token
+        self.username = username
+        self.password = password
+        self.ca_cert = ca_cert
+        self.client_cert = client_cert
+        self.client_key = client_key
+        self.validate_certs = validate_certs
+        self.proxy = proxy
+        self.no_proxy = no_proxy
+        self.proxy_headers = proxy_headers or {}
+        self.impersonate_user = impersonate_user
+        self.impersonate_groups = impersonate_groups or []
+
+
+def _load_with_kubernetes(auth):
+    """kubeconfig (path or dict), context, exec plugins, in-cluster: the kubernetes package's own loader."""
+    try:
+        from kubernetes.client import Configuration
+        from kubernetes.config import ConfigException, incluster_config, kube_config
+    except ImportError:
+        raise ConfigError("the kubernetes Python package is needed to read a kubeconfig or in-cluster credentials; "
+                          "install it (pip install kubernetes) or give host and api_key")
+    configuration = Configuration()
+    kubeconfig = auth.get("kubeconfig")
+    try:
+        if kubeconfig is None and not auth.get("context"):
+            try:
+                incluster_config.load_incluster_config(client_configuration=configuration)
+                return configuration
+            except ConfigException:
+                pass
+        persist = bool(auth.get("persist_config"))
+        if isinstance(kubeconfig, dict):
+            kube_config.load_kube_config_from_dict(kubeconfig, context=auth.get("context"),
+                                                   client_configuration=configuration, persist_config=persist)
+        else:
+            path = os.path.expanduser(kubeconfig) if kubeconfig else None
+            if path and not os.path.exists(path):
+                raise ConfigError("kubeconfig %s does not exist; set kubeconfig (K8S_AUTH_KUBECONFIG) to the path "
+                                  "of a kubeconfig file" % path)
+            kube_config.load_kube_config(config_file=path, context=auth.get("context"),
+                                         client_configuration=configuration, persist_config=persist)
+    except ConfigError:
+        raise
+    except (ConfigException, ValueError, IOError, OSError, TypeError) as exc:
+        where = "the given kubeconfig" if kubeconfig else "~/.kube/config (or KUBECONFIG)"
+        raise ConfigError("could not load cluster credentials from %s: %s; set kubeconfig/context, or host with "
+                          "api_key (K8S_AUTH_HOST, K8S_AUTH_API_KEY)" % (where, _first_line(exc)))
+    return configuration
+
+
+def _first_line(exc):
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def connect(auth):
+    """Build a Connection from resolved options (see resolve_auth)."""
+    base = None
+    if not _has_inline_credentials(auth):
+        base = _load_with_kubernetes(auth)
+    token = None
+    if base is not None:
+        header = (base.api_key or {}).get("authorization") or (base.api_key or {}).get("BearerToken")
+        prefix = (base.api_key_prefix or {}).get("authorization")
+        if header:
+            token = header.split(" ", 1)[1] if header.lower().startswith("bearer ") else header
+            if prefix and prefix.lower() != "bearer":
+                token = header
+    host = auth.get("host") or (base.host if base is not None else None)
+    if not host:
+        raise ConfigError("no API server: set host (K8S_AUTH_HOST) or a kubeconfig with a current context")
+    scheme, sep, rest = host.partition("://")
+    if not sep:
+        host = "https://" + host
+    else:
+        host = scheme.lower() + sep + rest
+    if len(auth.get("impersonate_groups") or []) > 1:
+        raise ConfigError("impersonate_groups: one group can be impersonated per connection (the API server reads "
+                          "one group per Impersonate-Group header); give a single group")
+    validate = auth.get("validate_certs")
+    if validate is None:
+        validate = base.verify_ssl if base is not None else True
+    token = auth.get("api_key") or token
+    username = auth.get("username") or (base.username if base is not None else None)
+    password = auth.get("password") or (base.password if base is not None else None)
+    if host.lower().startswith("http://") and (token or password):
+        raise ConfigError("host %s is plain HTTP: the %s would be sent in clear text, so nothing was sent. Use the "
+                          "API server's https:// address (with ca_cert for its CA); plain HTTP is only for a local "
+                          "`oc proxy`/`kubectl proxy`, without api_key, username or password"
+                          % (host.rstrip("/"), "bearer token" if token else "password"))
+    ca_cert = auth.get("ca_cert") or (base.ssl_ca_cert if base is not None else None)
+    _check_file("ca_cert (K8S_AUTH_SSL_CA_CERT)", ca_cert, "-----BEGIN CERTIFICATE-----",
+                "the PEM bundle of the CAs that sign the API server's certificate")
+    client_cert = auth.get("client_cert") or (base.cert_file if base is not None else None)
+    client_key = auth.get("client_key") or (base.key_file if base is not None else None)
+    _check_file("client_cert (K8S_AUTH_CERT_FILE)", client_cert, "-----BEGIN CERTIFICATE-----", "a PEM certificate")
+    _check_file("client_key (K8S_AUTH_KEY_FILE)", client_key, "PRIVATE KEY-----", "a PEM private key")
+    return Connection(
+        host=host.rstrip("/"),
+        token=token,
+        username=username,
+        password=password,
+        ca_cert=ca_cert,
+        client_cert=client_cert,
+        client_key=client_key,
+        validate_certs=validate,
+        proxy=auth.get("proxy") or (base.proxy if base is not None else None),
+        no_proxy=auth.get("no_proxy"),
+        proxy_headers=auth.get("proxy_headers"),
+        impersonate_user=auth.get("impersonate_user"),
+        impersonate_groups=auth.get("impersonate_groups"),
+    )
+
+
+def _check_file(option, path, marker, what):
+    """A file option names a readable file of the right kind, or the task stops before any request, naming both."""
+    if not path:
+        return
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024 * 1024)
+    except (IOError, OSError) as exc:
+        raise ConfigError("%s: %s cannot be read (%s); give %s" % (option, path, exc.strerror or exc, what))
+    if marker.encode("ascii") not in head:
+        raise ConfigError("%s: %s is not %s" % (option, path, what))

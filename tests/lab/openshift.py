@@ -19,7 +19,7 @@ from .controllers.samples import SAMPLES_VERSION, SamplesOperator
 
 DEFAULT_SETTINGS = {"operator_delay": 1.0, "deployment_ready": True, "routes_admitted": True,
                     "progress_deadline": 8.0, "apps_domain": "apps.lab.ocp.example", "max_images_bulk": 50,
-                    "mco_delay": 1.0}
+                    "mco_delay": 1.0, "latency_ms": 0}
 
 
 class OpenShift:

@@ -519,6 +519,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet: the request log is the record
         return
 
+    def setup(self):
+        super().setup()
+        # a remote API server: a new connection costs the TCP and TLS handshakes, two round trips
+        latency = float(self.lab.settings.get("latency_ms") or 0) / 1000.0
+        if latency:
+            time.sleep(2 * latency)
+
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -552,6 +559,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         lab = self.lab
+        latency = float(lab.settings.get("latency_ms") or 0) / 1000.0
+        if latency:
+            time.sleep(latency)  # one round trip per request
         url = urllib.parse.urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         query = dict(urllib.parse.parse_qsl(url.query))

@@ -77,3 +77,22 @@ def test_reset_restores_initial_state(admin):
 def test_settings_reject_unknown_names(admin):
     assert admin.call("POST", "/lab/settings", {"nope": 1}).status_code == 400
     assert admin.settings(operator_delay=0.2)["operator_delay"] == 0.2
+
+
+def test_latency_costs_a_round_trip_per_request_and_two_per_new_connection(admin, env):
+    admin.settings(latency_ms=150)
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["Authorization"] = "Bearer " + env["LAB_ADMIN_TOKEN"]
+    url = env["LAB_API_URL"] + CM
+    started = time.time()
+    assert session.get(url, verify=env["LAB_CA_FILE"]).status_code == 200
+    first = time.time() - started
+    started = time.time()
+    assert session.get(url, verify=env["LAB_CA_FILE"]).status_code == 200
+    kept_open = time.time() - started
+    assert first >= 0.45 and 0.15 <= kept_open < 0.4
+    admin.settings(latency_ms=0)
+    started = time.time()
+    assert session.get(url, verify=env["LAB_CA_FILE"]).status_code == 200
+    assert time.time() - started < 0.15

@@ -55,8 +55,7 @@ def _pull_secret_results(credentials):
     if credentials.get("global"):
         out.append(("openshift-config/pull-secret", credentials["global"]))
     for result in credentials.get("namespaces") or []:
-        item = result.get("item") or {}
-        out.append(("%s/%s" % (item.get("namespace"), item.get("name")), result))
+        out.append(("%s/%s" % (result.get("namespace"), result.get("name")), result))
     return out
 
 

@@ -18,7 +18,8 @@ class ConfigError(ClusterError):
     """The connection options cannot produce a usable connection."""
 
 
-def _has_inline_credentials(auth):
+def has_inline_credentials(auth):
+    """Whether the options alone make a connection, so the kubernetes package is not needed."""
     return bool(auth.get("host") and (auth.get("api_key") or (auth.get("username") and auth.get("password"))
                                       or (auth.get("client_cert") and auth.get("client_key"))))
 
@@ -44,7 +45,7 @@ class Connection(object):
         self.impersonate_groups = impersonate_groups or []
 
 
-def _load_with_kubernetes(auth):
+def _load_with_kubernetes(auth, temp_dir=None):
     """kubeconfig (path or dict), context, exec plugins, in-cluster: the kubernetes package's own loader."""
     try:
         from kubernetes.client import Configuration
@@ -64,14 +65,16 @@ def _load_with_kubernetes(auth):
         persist = bool(auth.get("persist_config"))
         if isinstance(kubeconfig, dict):
             kube_config.load_kube_config_from_dict(kubeconfig, context=auth.get("context"),
-                                                   client_configuration=configuration, persist_config=persist)
+                                                   client_configuration=configuration, persist_config=persist,
+                                                   temp_file_path=temp_dir)
         else:
             path = os.path.expanduser(kubeconfig) if kubeconfig else None
             if path and not os.path.exists(path):
                 raise ConfigError("kubeconfig %s does not exist; set kubeconfig (K8S_AUTH_KUBECONFIG) to the path "
                                   "of a kubeconfig file" % path)
             kube_config.load_kube_config(config_file=path, context=auth.get("context"),
-                                         client_configuration=configuration, persist_config=persist)
+                                         client_configuration=configuration, persist_config=persist,
+                                         temp_file_path=temp_dir)
     except ConfigError:
         raise
     except (ConfigException, ValueError, IOError, OSError, TypeError) as exc:
@@ -86,11 +89,12 @@ def _first_line(exc):
     return text[0] if text else exc.__class__.__name__
 
 
-def connect(auth):
-    """Build a Connection from resolved options (see resolve_auth)."""
+def connect(auth, temp_dir=None):
+    """Build a Connection from resolved options (see resolve_auth). Files the kubeconfig holds inline (CA,
+    client certificate and key) are written under temp_dir when given (the caller removes it)."""
     base = None
-    if not _has_inline_credentials(auth):
-        base = _load_with_kubernetes(auth)
+    if not has_inline_credentials(auth):
+        base = _load_with_kubernetes(auth, temp_dir)
     token = None
     if base is not None:
         header = (base.api_key or {}).get("authorization") or (base.api_key or {}).get("BearerToken")

@@ -36,7 +36,8 @@ class PullSecret(object):
         self.accounts = {}
         self.link_views = {}
 
-    def run(self):
+    def problems(self):
+        """What is wrong with the names, before any request."""
         problems = []
         if not DNS1123_SUBDOMAIN.match(self.name or "") or len(self.name) > 253:
             problems.append("name %r is not a valid Secret name (lowercase letters, digits, '-' and '.', starting "
@@ -46,6 +47,10 @@ class PullSecret(object):
         for account in self.params.get("service_accounts") or []:
             if not DNS1123_SUBDOMAIN.match(account):
                 problems.append("service_accounts: %r is not a valid service account name" % account)
+        return problems
+
+    def run(self):
+        problems = self.problems()
         if problems:
             raise PullSecretError("; ".join(problems) + "; nothing was sent")
         entries = credentials.normalize(self.params.get("registries"))

@@ -61,9 +61,13 @@ class Configurator(object):
             live = self.client.get(RESOURCES["registry_config"], rules.CONFIG_NAME)
             spec, notes = rules.desired_spec(live.get("spec"), params, backend)
             self.notes = notes
-            pvc, secret, secret_data = self._read_dependencies(spec, backend)
+            # a config that stays as it is needs no claim checked against it: the claim is read only for a change
+            # or for create
+            read_claim = spec != (live.get("spec") or {}) or bool(options.get("create"))
+            pvc, secret, secret_data = self._read_dependencies(spec, backend, read_claim)
             new_data, report = rules.secret_changes(backend, options, secret_data)
-            rules.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"))
+            rules.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"),
+                                     claim_known=read_claim)
             self._check_route_secrets(spec)
             before = dict(config=rules.masked_spec(live.get("spec")),
                           storage_credentials=dict((k, rules.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
@@ -98,7 +102,9 @@ class Configurator(object):
             break
         if params.get("wait") and not (self.check_mode and result["changed"]):
             try:
-                state, progress, elapsed = self.wait(params.get("wait_timeout") or 600, params.get("wait_sleep") or 1.0)
+                # nothing written: the config just read is the first poll's answer
+                state, progress, elapsed = self.wait(params.get("wait_timeout") or 600, params.get("wait_sleep") or 1.0,
+                                                     first_config=None if result["changed"] else live)
             except WaitFailed as exc:
                 exc.result = result
                 raise
@@ -112,11 +118,11 @@ class Configurator(object):
         result["config"] = result.get("config") or rules.masked_spec(spec)
         return result
 
-    def _read_dependencies(self, spec, backend):
+    def _read_dependencies(self, spec, backend, read_claim=True):
         storage = spec.get("storage") or {}
         kind = regstate.storage_kind(dict((k, v) for k, v in storage.items() if k != "managementState"))
         pvc = None
-        if kind == "pvc":
+        if kind == "pvc" and read_claim:
             claim = storage["pvc"].get("claim") or rules.DEFAULT_CLAIM
             pvc = self.client.get(RESOURCES["pvc"], claim, regstate.NAMESPACE, missing_ok=True)
         secret = None
@@ -180,15 +186,17 @@ class Configurator(object):
         config, routes, image_config = state
         summary = regstate.summary(config, routes, image_config)
         return dict(conditions=summary["conditions"], rolled_out=summary["rolled_out"],
-                    rolled_out_reason=summary["rolled_out_reason"], hostnames=regstate.hostnames(image_config, routes))
+                    rolled_out_reason=summary["rolled_out_reason"], hostnames=regstate.hostnames(image_config, routes),
+                    registry=summary)
 
-    def wait(self, timeout, interval):
+    def wait(self, timeout, interval, first_config=None):
         """Poll until the operator reports a finished rollout; fail on a condition waiting cannot clear."""
         started = self.clock()
         progress = []
         error_since = None
         while True:
-            state = self._read_state()
+            state = self._read_state(config=first_config)
+            first_config = None
             config = state[0]
             done, reason = regstate.rollout_state(*state)
             elapsed = self.clock() - started

@@ -287,15 +287,15 @@ def desired_spec(live_spec, params, backend):
     return spec, notes
 
 
-def check_against_live(spec, pvc, secret_keys, options, allow_empty_dir_replicas=False):
+def check_against_live(spec, pvc, secret_keys, options, allow_empty_dir_replicas=False, claim_known=True):
     """Rules on the resulting config that need the live objects (the claim's access modes, the credentials
     Secret's keys). options are the chosen backend's module options, or {}. Raises ValidationError before any
-    write."""
+    write. claim_known false: the claim was not read (the config does not change), so its rules are not checked."""
     errors = []
     replicas = spec.get("replicas", 1)
     storage = spec.get("storage") or {}
     backend = storage_kind(dict((k, v) for k, v in storage.items() if k != "managementState"))
-    if backend == "pvc":
+    if backend == "pvc" and claim_known:
         claim = storage["pvc"].get("claim") or DEFAULT_CLAIM
         modes = ((pvc or {}).get("spec") or {}).get("accessModes") or (
             [options["access_mode"]] if options.get("access_mode") else [])

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One HTTP transport for everything the collection talks to: the API server and container registries.
 
-TLS comes from ansible.module_utils.urls (make_context: the CA file, or the system trust store, client
-certificates, validate_certs); connections are the standard library's http.client, kept open and reused for
-the whole module run (urllib, under ansible's Request, closes every connection after one request). Proxies are
+Standard library only: ssl for TLS (the CA file, or the system trust store; client certificates;
+validate_certs), http.client for connections, kept open and reused for the whole module run (urllib, under
+ansible.module_utils.urls' Request, closes every connection after one request, and importing that module costs
+a cluster task about a tenth of its start-up). Proxies are
 given per transport (an option) or read from the usual *_proxy variables, never written to the environment.
 Failures to connect are worded here, once, for every peer: unreachable or untrusted, with the CA option and
 path named.
@@ -22,8 +23,6 @@ import socket
 import ssl
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import getproxies, proxy_bypass_environment
-from ansible.module_utils.urls import make_context
-
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -133,14 +132,21 @@ class Transport(object):
         self.environ_proxies = environ_proxies
         self.validate_certs = validate_certs
         self._tls = None
-        self._tls_args = dict(cafile=ca_cert, validate_certs=validate_certs, client_cert=client_cert,
-                              client_key=client_key)
+        self.client_cert = client_cert
+        self.client_key = client_key
         self._connections = {}
         self.connections_opened = 0
 
     def _context(self):
+        """The TLS context: only the given CA file when there is one, else the system trust store."""
         if self._tls is None:
-            self._tls = make_context(**self._tls_args)
+            context = ssl.create_default_context(cafile=self.ca_cert or None)
+            if not self.validate_certs:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            if self.client_cert:
+                context.load_cert_chain(self.client_cert, keyfile=self.client_key)
+            self._tls = context
         return self._tls
 
     def _proxy_for(self, scheme, host):
@@ -219,7 +225,11 @@ class Transport(object):
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         address = "%s://%s" % (scheme, parts.netloc)
-        conn, proxy, reused = self._connection(scheme, parts.netloc)
+        try:
+            conn, proxy, reused = self._connection(scheme, parts.netloc)
+        except (ssl.SSLError, OSError) as err:  # the client certificate or key cannot be loaded
+            raise TransportError("cannot use the client certificate for %s at %s: %s"
+                                 % (self.peer.what, address, _reason(err)), "untrusted")
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query

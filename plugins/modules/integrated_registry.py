@@ -465,6 +465,29 @@ rolled_out_reason:
   description: Why it counts as rolled out, or the first sign missing.
   returned: always
   type: str
+registry:
+  description:
+    - The registry's state afterwards, as M(ocp.registry.registry_info) reports it in its RV(registry) (management
+      state, storage kind, replicas and ready replicas, rollout strategy, routes, rollout), so that a report needs
+      no second read. No secret fields.
+  returned: always
+  type: dict
+  contains:
+    management_state:
+      description: V(Managed), V(Removed) or V(Unmanaged).
+      type: str
+    storage:
+      description: The storage backend; C(kind) is the backend name, V(none) or V(multiple).
+      type: dict
+    replicas:
+      description: Desired replicas.
+      type: int
+    ready_replicas:
+      description: Ready replicas the operator reports.
+      type: int
+    rolled_out:
+      description: Whether the operator reports the registry rolled out.
+      type: bool
 hostnames:
   description: Internal and public hostnames.
   returned: always

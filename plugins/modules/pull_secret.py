@@ -38,13 +38,44 @@ attributes:
     support: full
 options:
   namespace:
-    description: Namespace of the Secret.
+    description:
+      - Namespace of the Secret. V(openshift-config) when neither this nor O(secrets) is given.
     type: str
-    default: openshift-config
   name:
-    description: Name of the Secret.
+    description:
+      - Name of the Secret. V(pull-secret) when neither this nor O(secrets) is given.
     type: str
-    default: pull-secret
+  secrets:
+    description:
+      - Several namespace pull secrets with the same O(registries), in one task (one module run instead of one
+        per Secret). Each item names its C(namespace), C(name), C(service_accounts) and C(link_for), which mean
+        what the top-level options of those names mean. Mutually exclusive with O(namespace), O(name),
+        O(service_accounts) and O(link_for).
+      - Every name is checked before the first request; the credentials are checked once
+        (O(validate_credentials)). The result has one item per Secret in RV(results); the diff is keyed by
+        C(namespace/name).
+    type: list
+    elements: dict
+    suboptions:
+      namespace:
+        description: Namespace of the Secret.
+        type: str
+        required: true
+      name:
+        description: Name of the Secret.
+        type: str
+        required: true
+      service_accounts:
+        description: Service accounts in its namespace to link it to.
+        type: list
+        elements: str
+        default: []
+      link_for:
+        description: V(pull) and/or V(mount), as O(link_for).
+        type: list
+        elements: str
+        choices: [pull, mount]
+        default: [pull]
   exclusive:
     description:
       - Remove every entry not listed in O(registries). On the global pull secret this drops the installer's
@@ -62,15 +93,13 @@ options:
     description: Service accounts in O(namespace) to link the Secret to.
     type: list
     elements: str
-    default: []
   link_for:
     description:
       - What the links are for, V(pull) (C(imagePullSecrets), pods pulling images) and/or V(mount) (C(secrets), builds
-        pushing images), as C(oc secrets link --for).
+        pushing images), as C(oc secrets link --for). V(pull) when not given.
     type: list
     elements: str
     choices: [pull, mount]
-    default: [pull]
 notes:
   - The samples operator copies the global pull secret to C(openshift/samples-registry-credentials); adding a
     registry to the global pull secret is normally the right fix for samples imports. See the module's guide in docs/.
@@ -192,6 +221,23 @@ conflicts_retried:
   description: How many 409 Conflicts were resolved by reading and merging again.
   returned: always
   type: int
+results:
+  description:
+    - With O(secrets), one item per Secret, in the order given, with the fields a single Secret's run returns
+      (RV(changes), RV(links), RV(created) or RV(deleted), RV(registries)) and its C(namespace) and C(name).
+  returned: when O(secrets) is given
+  type: list
+  elements: dict
+  contains:
+    namespace:
+      description: The Secret's namespace.
+      type: str
+    name:
+      description: The Secret's name.
+      type: str
+    changed:
+      description: Whether this Secret or its links changed.
+      type: bool
 api_requests:
   description: Requests sent to the API server.
   returned: always
@@ -204,28 +250,82 @@ from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import
 from ansible_collections.ocp.registry.plugins.module_utils.pull_secret import GLOBAL, PullSecret, PullSecretError
 
 
+SECRET_SPEC = dict(
+    namespace=dict(type="str", required=True),
+    name=dict(type="str", required=True),
+    service_accounts=dict(type="list", elements="str", default=[]),
+    link_for=dict(type="list", elements="str", choices=["pull", "mount"], default=["pull"]),
+)
+SINGLE = ("namespace", "name", "service_accounts", "link_for")
+
+
+def targets(params):
+    """One params dict per Secret: the secrets list, or the top-level options with their defaults."""
+    if params.get("secrets") is not None:
+        given = [option for option in SINGLE if params.get(option) is not None]
+        if given:
+            raise PullSecretError("secrets: give each Secret's %s inside secrets, not as top-level options"
+                                  % ", ".join(given))
+        return [dict(params, **item) for item in params["secrets"]]
+    single = dict(params)
+    single.update(namespace=params.get("namespace") or GLOBAL[0], name=params.get("name") or GLOBAL[1],
+                  service_accounts=params.get("service_accounts") or [], link_for=params.get("link_for") or ["pull"])
+    return [single]
+
+
+def run_all(client, params, check_mode):
+    """Every Secret of the task: names checked for all before the first request, credentials checked once."""
+    managers = [PullSecret(client, p, check_mode) for p in targets(params)]
+    problems = [problem for manager in managers for problem in manager.problems()]
+    if problems:
+        raise PullSecretError("; ".join(problems) + "; nothing was sent")
+    if params.get("secrets") is None:
+        return managers[0].run()
+    checks = None
+    if params.get("validate_credentials"):
+        checks = credentials.check_all(credentials.normalize(params.get("registries")), params.get("registry_ca_cert"),
+                                       params.get("registry_validate_certs"))
+    results, before, after = [], {}, {}
+    for manager in managers:
+        manager.params = dict(manager.params, validate_credentials=False)
+        one = manager.run()
+        key = "%s/%s" % (manager.namespace, manager.name)
+        diff = one.pop("diff", None) or {}
+        before[key], after[key] = diff.get("before"), diff.get("after")
+        one.pop("conflicts_retried", None)
+        results.append(dict(one, namespace=manager.namespace, name=manager.name))
+    result = dict(changed=any(r["changed"] for r in results), results=results, diff=dict(before=before, after=after),
+                  conflicts_retried=sum(m.conflicts for m in managers))
+    if checks is not None:
+        result["checks"] = checks
+    return result
+
+
 def main():
     spec = dict(
-        namespace=dict(type="str", default="openshift-config"),
-        name=dict(type="str", default="pull-secret"),
+        namespace=dict(type="str"),
+        name=dict(type="str"),
+        secrets=dict(type="list", elements="dict", options=SECRET_SPEC, no_log=False),
         registries=dict(type="list", elements="dict", default=[], options=credentials.ENTRY_SPEC),
         exclusive=dict(type="bool", default=False),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        service_accounts=dict(type="list", elements="str", default=[]),
-        link_for=dict(type="list", elements="str", choices=["pull", "mount"], default=["pull"]),
+        service_accounts=dict(type="list", elements="str"),
+        link_for=dict(type="list", elements="str", choices=["pull", "mount"]),
     )
     spec.update(credentials.CHECK_SPEC)
     module = ClusterModule(argument_spec=spec, supports_check_mode=True)
     try:
-        manager = PullSecret(module.client, module.params, module.check_mode)
-        result = manager.run()
+        result = run_all(module.client, module.params, module.check_mode)
     except (credentials.CredentialsError, PullSecretError) as exc:
         module.fail_json(msg=str(exc), changed=False)
     except ClusterError as exc:
         module.fail_from(exc, changed=False)
-    removed = [c["registry"] for c in result["changes"] if c["action"] == "removed"]
-    if module.params["exclusive"] and removed and (module.params["namespace"], module.params["name"]) == GLOBAL:
-        module.warn("exclusive removed %s from the global pull secret" % ", ".join(removed))
+    for one in result.get("results") or [result]:
+        removed = [c["registry"] for c in one["changes"] if c["action"] == "removed"]
+        where = (one.get("namespace") or module.params.get("namespace") or GLOBAL[0],
+                 one.get("name") or module.params.get("name") or GLOBAL[1])
+        if module.params["exclusive"] and removed and where == GLOBAL:
+            module.warn("exclusive removed %s from the global pull secret" % ", ".join(removed))
     module.exit_with(result)
 
 

@@ -27,6 +27,14 @@ extends_documentation_fragment:
   - ocp.registry.attributes.INFO_MODULE
   - ocp.registry.attributes.ACTION_GROUP
 options:
+  registry:
+    description:
+      - Report the integrated registry (RV(registry), RV(hostnames)) from its operator config, its routes and
+        C(images.config.openshift.io/cluster), three requests.
+      - Turn off what the task does not need; with O(registry), O(policy) and O(pull_secret) all false the module
+        sends no request to the API server and only runs O(check).
+    type: bool
+    default: true
   policy:
     description:
       - Report the cluster's image policy from C(images.config.openshift.io/cluster) (registry sources, import
@@ -95,9 +103,17 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "Public: {{ registry.hostnames.public | join(', ') }}; rolled out: {{ registry.registry.rolled_out }}"
 
+- name: Only the global pull secret's registries (one request)
+  ocp.registry.registry_info:
+    registry: false
+    policy: false
+  register: pull_secret
+
 - name: Check that the pull secret's credentials for a mirror still work
   ocp.registry.registry_info:
     context: admin
+    registry: false
+    policy: false
     pull_secret: true
     check:
       - registry: mirror.example.com:8443
@@ -114,7 +130,7 @@ EXAMPLES = r"""
 RETURN = r"""
 registry:
   description: The integrated registry's configuration and state. No secret fields.
-  returned: always
+  returned: when O(registry) is true
   type: dict
   contains:
     management_state:
@@ -161,7 +177,7 @@ registry:
       sample: "Ready: The registry is ready"
 hostnames:
   description: Where the registry is reached.
-  returned: always
+  returned: when O(registry) is true
   type: dict
   contains:
     internal:
@@ -298,7 +314,8 @@ def pull_secret_credentials(doc, registry):
 
 def main():
     module = ClusterModule(
-        argument_spec=dict(pull_secret=dict(type="bool", default=True), policy=dict(type="bool", default=True),
+        argument_spec=dict(registry=dict(type="bool", default=True), pull_secret=dict(type="bool", default=True),
+                           policy=dict(type="bool", default=True),
                            check=dict(type="list", elements="dict", default=[], options=CHECK_SPEC)),
         supports_check_mode=True,
     )
@@ -308,20 +325,24 @@ def main():
                                  "not both" % entry["registry"])
         if entry.get("password") and not entry.get("username"):
             module.fail_json(msg="check: a password for %s needs a username" % entry["registry"])
-    result = dict(changed=False, checks=[])
+    result = dict(changed=False, checks=[], api_requests=0)
+    params = module.params
+    wants_secret = params["pull_secret"] or any(c["credentials_from_pull_secret"] for c in params["check"])
+    doc = None
     try:
-        client = module.client
-        config = client.get(RESOURCES["registry_config"], "cluster")
-        image_config = client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
-        routes = registry_state.owned_routes(
-            client.list(RESOURCES["route"], registry_state.NAMESPACE).get("items") or [])
-        result["registry"] = registry_state.summary(config, routes, image_config)
-        result["hostnames"] = registry_state.hostnames(image_config, routes)
-        if module.params["policy"]:
+        # only what the task asks for: each part costs requests, and a report that needs one part sends one
+        client = module.client if (params["registry"] or params["policy"] or wants_secret) else None
+        image_config = None
+        if params["registry"] or params["policy"]:
+            image_config = client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
+        if params["registry"]:
+            config = client.get(RESOURCES["registry_config"], "cluster")
+            routes = registry_state.owned_routes(
+                client.list(RESOURCES["route"], registry_state.NAMESPACE).get("items") or [])
+            result["registry"] = registry_state.summary(config, routes, image_config)
+            result["hostnames"] = registry_state.hostnames(image_config, routes)
+        if params["policy"]:
             result["policy"] = image_policy.report(client, image_config, module.warn)
-        doc = None
-        wants_secret = module.params["pull_secret"] or any(c["credentials_from_pull_secret"]
-                                                           for c in module.params["check"])
         if wants_secret:
             try:
                 doc = read_pull_secret(client)
@@ -334,7 +355,7 @@ def main():
                 result["pull_secret_error"] = "openshift-config/pull-secret: %s" % exc
             if doc is not None and module.params["pull_secret"]:
                 result["pull_secret"] = dockerconfig.summary(doc)
-        result["api_requests"] = client.requests
+        result["api_requests"] = client.requests if client is not None else 0
     except ClusterError as exc:
         module.fail_from(exc)
     for entry in module.params["check"]:

@@ -15,7 +15,7 @@ REGISTRY = {"changed": True, "notes": [], "diff": {
               "storage_credentials": {"REGISTRY_STORAGE_S3_ACCESSKEY": "******** (added)"}}}}
 CREDENTIALS = {
     "global": {"changes": [{"registry": "quay.io", "action": "changed", "username_changed": False, "secret_changed": True}]},
-    "namespaces": [{"item": {"namespace": "ns", "name": "robot"}, "changes": []}],
+    "namespaces": [{"namespace": "ns", "name": "robot", "changes": []}],
 }
 HOSTS = [{"host": "node-1", "result": {"files": [{"path": "/run/containers/0/auth.json",
                                                   "changes": [{"registry": "r.example", "action": "added",

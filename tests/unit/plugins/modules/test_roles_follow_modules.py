@@ -23,9 +23,14 @@ NOT_PASSED = {
     ("image_streams", "pull_secret"): {"exclusive": "namespace credentials for imports are merged",
                                        "link_for": "import credentials need no service-account links",
                                        "service_accounts": "import credentials need no service-account links",
-                                       "state": "removal is per entry (state on the credentials)"},
+                                       "state": "removal is per entry (state on the credentials)",
+                                       "secrets": "each namespace's import credentials are one Secret of its own task"},
     ("registry_credentials", "pull_secret"): {"exclusive": "the role merges into shared Secrets",
-                                              "state": "removal is per entry (state on the credentials)"},
+                                              "state": "removal is per entry (state on the credentials)",
+                                              "namespace": "namespace Secrets go through secrets, in one task",
+                                              "name": "namespace Secrets go through secrets, in one task",
+                                              "service_accounts": "each item of secrets names its service accounts",
+                                              "link_for": "each item of secrets names its link_for"},
     ("registry_credentials", "auth_file"): {"exclusive": "the role merges into shared files"},
 }
 

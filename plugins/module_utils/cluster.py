@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import json
 import random
+import threading
 import time
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
@@ -120,11 +121,24 @@ class Client(object):
         self.budget = budget
         self.sleep = sleep
         self.requests = 0
-        conn = connection
-        self.transport = Transport(
-            API_SERVER, ca_cert=conn.ca_cert, client_cert=conn.client_cert, client_key=conn.client_key,
-            validate_certs=conn.validate_certs, timeout=timeout, proxy=conn.proxy, no_proxy=conn.no_proxy,
-            proxy_basic_auth=conn.proxy_headers.get("proxy_basic_auth"))
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self.transports = []
+
+    @property
+    def transport(self):
+        """This thread's transport: kept-open connections are not shared between threads."""
+        transport = getattr(self._local, "transport", None)
+        if transport is None:
+            conn = self.conn
+            transport = Transport(
+                API_SERVER, ca_cert=conn.ca_cert, client_cert=conn.client_cert, client_key=conn.client_key,
+                validate_certs=conn.validate_certs, timeout=self.timeout, proxy=conn.proxy, no_proxy=conn.no_proxy,
+                proxy_basic_auth=conn.proxy_headers.get("proxy_basic_auth"))
+            self._local.transport = transport
+            with self._lock:
+                self.transports.append(transport)
+        return transport
 
     def _headers(self, content_type=None):
         headers = {"Accept": "application/json"}
@@ -180,7 +194,8 @@ class Client(object):
         return wait
 
     def _send(self, method, url, data, headers, path, repeatable=False):
-        self.requests += 1
+        with self._lock:
+            self.requests += 1
         try:
             response = self.transport.request(method, url, body=data, headers=headers, replayable=repeatable)
         except TransportError as err:

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import concurrent.futures
 import re
 
 from ansible_collections.ocp.registry.plugins.module_utils import retry
@@ -243,9 +244,10 @@ def reference_fixes(items, stream):
 
 
 class Importer(object):
-    def __init__(self, client, check_mode):
+    def __init__(self, client, check_mode, parallel=4):
         self.client = client
         self.check_mode = check_mode
+        self.parallel = parallel
 
     def streams(self, namespace, names):
         """Live streams by name: one LIST for several, one GET for one."""
@@ -257,35 +259,47 @@ class Importer(object):
         return {name: stream} if stream else {}
 
     def run(self, namespace, grouped):
-        """grouped: {stream: [items]}. Returns (results, repositories, streams_created)."""
+        """grouped: {stream: [items]}. Returns (results, repositories, streams_created). Streams are imported
+        concurrently, at most `parallel` at a time, each on its own kept-open connection; the results keep the
+        streams' order."""
         live = self.streams(namespace, set(grouped))
+        names = sorted(grouped)
+        workers = max(1, min(self.parallel, len(names)))
+        if workers == 1:
+            outcomes = [self._one(namespace, name, grouped[name], live.get(name)) for name in names]
+        else:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+                outcomes = list(pool.map(lambda name: self._one(namespace, name, grouped[name], live.get(name)),
+                                         names))
         results, repositories, created = [], [], []
-        for name in sorted(grouped):
-            stream = live.get(name)
-            # an existing stream is asked with import: false first: when no digest moved and nothing else would
-            # change, that one request is all (a run with nothing to do writes nothing); otherwise it is imported
-            dry_first = self.check_mode or stream is not None
-            request, answer, stream = self._send(namespace, name, grouped[name], stream, dry_first)
-            found, repository = interpret(request, answer, stream)
-            if not self.check_mode and stream is not None and _needs_import(found, repository):
-                request, answer, stream = self._send(namespace, name, grouped[name], stream, False)
-                found, repository = interpret(request, answer, stream)
-            stored = (answer.get("status") or {}).get("import") or stream
-            fixes = reference_fixes(grouped[name], stored)
-            if fixes:
-                for result in found:
-                    if result["tag"] in fixes:
-                        result["policy_changed"] = True
-                if not self.check_mode:
-                    self._set_reference_policies(namespace, name, fixes)
-            if stream is None:
-                created.append(name)
-            for item in found:
-                item["stream_created"] = stream is None
+        for name, (found, repository, was_created) in zip(names, outcomes):
             results.extend(found)
             if repository:
                 repositories.append(repository)
+            if was_created:
+                created.append(name)
         return results, repositories, created
+
+    def _one(self, namespace, name, items, stream):
+        # an existing stream is asked with import: false first: when no digest moved and nothing else would
+        # change, that one request is all (a run with nothing to do writes nothing); otherwise it is imported
+        dry_first = self.check_mode or stream is not None
+        request, answer, stream = self._send(namespace, name, items, stream, dry_first)
+        found, repository = interpret(request, answer, stream)
+        if not self.check_mode and stream is not None and _needs_import(found, repository):
+            request, answer, stream = self._send(namespace, name, items, stream, False)
+            found, repository = interpret(request, answer, stream)
+        stored = (answer.get("status") or {}).get("import") or stream
+        fixes = reference_fixes(items, stored)
+        if fixes:
+            for result in found:
+                if result["tag"] in fixes:
+                    result["policy_changed"] = True
+            if not self.check_mode:
+                self._set_reference_policies(namespace, name, fixes)
+        for item in found:
+            item["stream_created"] = stream is None
+        return found, repository, stream is None
 
     def _send(self, namespace, name, items, stream, dry_run):
         """One ImageStreamImport; a 409 (the stream changed meanwhile) reads the stream again and retries."""

@@ -94,6 +94,12 @@ options:
     description: Fail the task when an image failed to import. When false, failures are only reported per tag.
     type: bool
     default: true
+  parallel:
+    description:
+      - How many streams are imported at the same time, each on a kept-open connection of its own. V(1) imports
+        one stream after the other. The API server's throttling (429 with Retry-After) is honoured per request.
+    type: int
+    default: 4
 """
 
 EXAMPLES = r"""
@@ -263,16 +269,20 @@ def main():
     module = ClusterModule(
         argument_spec=dict(namespace=dict(type="str", required=True),
                            images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
-                           fail_on_error=dict(type="bool", default=True)),
+                           fail_on_error=dict(type="bool", default=True),
+                           parallel=dict(type="int", default=4)),
         supports_check_mode=True,
     )
     images = module.params["images"]
     grouped = {}
+    if not 1 <= module.params["parallel"] <= 32:
+        module.fail_json(msg="parallel: give 1 to 32 streams at a time (got %d)" % module.params["parallel"])
     try:
         image_import.validate(images)
         for item in images:
             grouped.setdefault(item["stream"], []).append(item)
-        results, repositories, created = image_import.Importer(module.client, module.check_mode).run(
+        results, repositories, created = image_import.Importer(module.client, module.check_mode,
+                                                                  module.params["parallel"]).run(
             module.params["namespace"], grouped)
     except image_import.ImportRequestError as exc:
         module.fail_json(msg=str(exc), changed=False)

@@ -105,7 +105,7 @@ class Estate:
         self.credentials.append({"registry": env["LAB_REGISTRY_BASIC"] + "/lab", "username": env["LAB_REGISTRY_BASIC_PUSH_USER"],
                                  "password": env["LAB_REGISTRY_BASIC_PUSH_PASSWORD"], "ca": env["LAB_CA_FILE"]})
         tag_names = ["1.%d" % i for i in range(25)] + ["2.%d.0" % i for i in range(20)] + ["build-%02d" % i for i in range(15)]
-        self.images = [{"stream": "app-%02d" % (i // 5), "tag": tag_names[i], "from": "%s/lab/many:%s" % (env["LAB_REGISTRY_BASIC"], tag_names[i])}
+        self.images = [{"stream": "app-%02d" % (i // 10), "tag": tag_names[i], "from": "%s/lab/many:%s" % (env["LAB_REGISTRY_BASIC"], tag_names[i])}
                        for i in range(tags)]
         self.config_spec = {"managementState": "Managed", "replicas": 1, "defaultRoute": True, "storage": {"pvc": {}}}
         self.certs = {}

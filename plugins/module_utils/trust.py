@@ -9,16 +9,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import importlib.util
 import re
 import socket
 import ssl
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    HAS_CRYPTOGRAPHY = True
-except ImportError:  # the module reports missing_required_lib
-    HAS_CRYPTOGRAPHY = False
+# cryptography is imported when a certificate is first read, not when the module starts: most runs read none, and
+# the import costs a module process about 20 ms
+HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None  # the module reports missing_required_lib
+
+
+def _x509():
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    return x509
+
+
+def _sha256():
+    from cryptography.hazmat.primitives import hashes  # pylint: disable=import-outside-toplevel
+    return hashes.SHA256()
 
 PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----\s.+?-----END CERTIFICATE-----", re.S)
 HOST_PORT = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
@@ -64,8 +72,8 @@ def _not_before(cert):
 
 def _is_ca(cert):
     try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
+        return bool(cert.extensions.get_extension_for_class(_x509().BasicConstraints).value.ca)
+    except _x509().ExtensionNotFound:
         return cert.issuer == cert.subject  # an old self-signed root without the extension
 
 
@@ -73,7 +81,7 @@ def describe(cert, now=None):
     """What a reviewer needs to know of a certificate: subject, issuer, validity, SHA-256 fingerprint."""
     now = now or _now()
     not_after = _not_after(cert)
-    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+    digest = cert.fingerprint(_sha256()).hex().upper()
     return dict(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
                 not_before=_not_before(cert).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 not_after=not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -92,7 +100,7 @@ def parse_bundle(text, label, now=None):
     out = []
     for index, block in enumerate(blocks):
         try:
-            cert = x509.load_pem_x509_certificate(block.encode("ascii"))
+            cert = _x509().load_pem_x509_certificate(block.encode("ascii"))
         except (ValueError, UnicodeEncodeError) as exc:
             raise TrustError("%s: certificate %d of the bundle cannot be parsed (%s)" % (label, index + 1, exc))
         out.append(describe(cert, now))
@@ -153,7 +161,7 @@ def _presented_certificate(host, port, timeout):
         with socket.create_connection((host, port), timeout=timeout) as sock:
             with context.wrap_socket(sock, server_hostname=host) as tls:
                 der = tls.getpeercert(binary_form=True)
-        cert = x509.load_der_x509_certificate(der)
+        cert = _x509().load_der_x509_certificate(der)
         return " (subject %s, issued by %s)" % (cert.subject.rfc4514_string(), cert.issuer.rfc4514_string())
     except Exception:  # pylint: disable=broad-except
         return ""

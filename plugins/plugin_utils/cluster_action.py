@@ -68,8 +68,11 @@ class ClusterAction(ActionBase):
     _supports_async = True
 
     def _resolvable(self):
+        environment = self._task.environment or []
+        if not isinstance(environment, list):
+            environment = [environment]
         return (HAS_KUBERNETES and getattr(self._connection, "transport", None) == "local"
-                and not self._task.async_val and not self._task.environment)
+                and not self._task.async_val and not any(environment))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ClusterAction, self).run(tmp, task_vars)

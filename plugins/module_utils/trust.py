@@ -28,6 +28,7 @@ def _sha256():
     from cryptography.hazmat.primitives import hashes  # pylint: disable=import-outside-toplevel
     return hashes.SHA256()
 
+
 PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----\s.+?-----END CERTIFICATE-----", re.S)
 HOST_PORT = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
                        r"(?::[0-9]{1,5})?$")

@@ -281,9 +281,8 @@ def main():
         image_import.validate(images)
         for item in images:
             grouped.setdefault(item["stream"], []).append(item)
-        results, repositories, created = image_import.Importer(module.client, module.check_mode,
-                                                                  module.params["parallel"]).run(
-            module.params["namespace"], grouped)
+        importer = image_import.Importer(module.client, module.check_mode, module.params["parallel"])
+        results, repositories, created = importer.run(module.params["namespace"], grouped)
     except image_import.ImportRequestError as exc:
         module.fail_json(msg=str(exc), changed=False)
     except ClusterError as exc:

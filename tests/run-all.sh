@@ -65,6 +65,8 @@ else
   results+=("newest ansible-core: FAILED ($(( $(date +%s) - newest_started ))s, in parallel)")
   failed=1
 fi
+# the side-by-side benchmark in its short form: it must keep running, its figures are not judged here
+step "benchmark (short)" tests/bench/run.sh --short
 step "lint" tests/lint.sh
 step "collection build" tests/build-install.sh
 step "execution environment" tests/ee-build.sh

@@ -74,7 +74,7 @@ def drift_report(collected):
         differences = config_differences(registry.get("diff")) if registry.get("changed") else []
         areas["registry_config"] = dict(matches=not differences, differences=differences,
                                         notes=registry.get("notes") or [])
-    for area in ("image_policy", "image_mirrors"):
+    for area in ("image_pruner", "image_policy", "image_mirrors"):
         result = collected.get(area)
         if result:
             diff = result.get("diff") or {}
@@ -142,7 +142,7 @@ def drift_lines(report):
         area = report["areas"][name]
         lines.append("%s: %s" % (name, "matches" if area["matches"] else "DRIFT"))
         for diff in area["differences"]:
-            if name in ("registry_config", "image_policy", "image_mirrors"):
+            if name in ("registry_config", "image_pruner", "image_policy", "image_mirrors"):
                 lines.append("  %s: live %s, desired %s" % (diff["field"], _short(diff["live"]), _short(diff["desired"])))
             elif name == "host_registries":
                 lines.append("  %s:%s %s: %s" % (diff["host"], diff["path"], diff["registry"], _registry_drift(diff["change"])))

@@ -244,7 +244,7 @@ def reference_fixes(items, stream):
 
 
 class Importer(object):
-    def __init__(self, client, check_mode, parallel=4):
+    def __init__(self, client, check_mode, parallel=8):
         self.client = client
         self.check_mode = check_mode
         self.parallel = parallel

@@ -99,7 +99,7 @@ options:
       - How many streams are imported at the same time, each on a kept-open connection of its own. V(1) imports
         one stream after the other. The API server's throttling (429 with Retry-After) is honoured per request.
     type: int
-    default: 4
+    default: 8
 """
 
 EXAMPLES = r"""
@@ -270,7 +270,7 @@ def main():
         argument_spec=dict(namespace=dict(type="str", required=True),
                            images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
                            fail_on_error=dict(type="bool", default=True),
-                           parallel=dict(type="int", default=4)),
+                           parallel=dict(type="int", default=8)),
         supports_check_mode=True,
     )
     images = module.params["images"]

@@ -31,8 +31,14 @@ options:
     description:
       - Report the integrated registry (RV(registry), RV(hostnames)) from its operator config, its routes and
         C(images.config.openshift.io/cluster), three requests.
-      - Turn off what the task does not need; with O(registry), O(policy) and O(pull_secret) all false the module
-        sends no request to the API server and only runs O(check).
+      - Turn off what the task does not need; with O(registry), O(pruner), O(policy) and O(pull_secret) all false
+        the module sends no request to the API server and only runs O(check).
+    type: bool
+    default: true
+  pruner:
+    description:
+      - Report the image pruner (RV(pruner)) from C(imagepruners.imageregistry.operator.openshift.io/cluster) and its
+        CronJob, two requests, with how the last pruning job ended.
     type: bool
     default: true
   policy:
@@ -175,6 +181,26 @@ registry:
       description: Why the registry counts as rolled out, or the first sign that is missing.
       type: str
       sample: "Ready: The registry is ready"
+pruner:
+  description: The image pruner, as M(ocp.registry.image_pruner) reports it.
+  returned: when O(pruner) is true
+  type: dict
+  contains:
+    spec:
+      description: The pruner's spec.
+      type: dict
+    scheduled:
+      description: Whether pruning jobs are scheduled (not suspended).
+      type: bool
+    degraded:
+      description: Whether the operator reports the pruner Degraded.
+      type: bool
+    last_result:
+      description: How the last pruning job ended (V(no run yet), V(succeeded), C(failed) with the reason).
+      type: str
+    cronjob:
+      description: The CronJob's schedule, suspension and last schedule and success times.
+      type: dict
 hostnames:
   description: Where the registry is reached.
   returned: when O(registry) is true
@@ -282,7 +308,7 @@ api_requests:
 
 import base64
 
-from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, registry_state
+from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, pruner, registry_state
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck, registry_host
@@ -314,7 +340,8 @@ def pull_secret_credentials(doc, registry):
 
 def main():
     module = ClusterModule(
-        argument_spec=dict(registry=dict(type="bool", default=True), pull_secret=dict(type="bool", default=True),
+        argument_spec=dict(registry=dict(type="bool", default=True), pruner=dict(type="bool", default=True),
+                           pull_secret=dict(type="bool", default=True),
                            policy=dict(type="bool", default=True),
                            check=dict(type="list", elements="dict", default=[], options=CHECK_SPEC)),
         supports_check_mode=True,
@@ -331,7 +358,7 @@ def main():
     doc = None
     try:
         # only what the task asks for: each part costs requests, and a report that needs one part sends one
-        client = module.client if (params["registry"] or params["policy"] or wants_secret) else None
+        client = module.client if (params["registry"] or params["pruner"] or params["policy"] or wants_secret) else None
         image_config = None
         if params["registry"] or params["policy"]:
             image_config = client.get(RESOURCES["image_config"], "cluster", missing_ok=True)
@@ -341,6 +368,8 @@ def main():
                 client.list(RESOURCES["route"], registry_state.NAMESPACE).get("items") or [])
             result["registry"] = registry_state.summary(config, routes, image_config)
             result["hostnames"] = registry_state.hostnames(image_config, routes)
+        if params["pruner"]:
+            result["pruner"] = pruner.facts(*pruner.read(client))
         if params["policy"]:
             result["policy"] = image_policy.report(client, image_config, module.warn)
         if wants_secret:

@@ -36,7 +36,7 @@ BENCH_VENV = os.environ.get("BENCH_VENV", os.path.join(ROOT, ".venv-bench"))
 NAMESPACES = ("bench-a", "bench-b", "bench-c")
 HOSTS = ("bench-host-1", "bench-host-2", "bench-host-3")
 # registry_info asked for one object (images.config, for the policy), as k8s_info is below: one GET each
-ONE_GET = {"registry": False, "policy": True, "pull_secret": False}
+ONE_GET = {"registry": False, "pruner": False, "policy": True, "pull_secret": False}
 DISCOVERY = re.compile(r"^/(api|apis(/[^/]+(/[^/]+)?)?|openapi/.*|version)$")
 
 

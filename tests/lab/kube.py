@@ -43,6 +43,7 @@ RESOURCES = [
     Resource("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, status=True, short=("pvc",)),
     Resource("", "v1", "services", "Service", True, status=True, short=("svc",)),
     Resource("apps", "v1", "deployments", "Deployment", True, status=True, generation=True, short=("deploy",)),
+    Resource("batch", "v1", "cronjobs", "CronJob", True, status=True, generation=True, short=("cj",)),
     Resource("route.openshift.io", "v1", "routes", "Route", True, status=True),
     Resource("image.openshift.io", "v1", "imagestreams", "ImageStream", True, status=True, generation=True, short=("is",)),
     Resource("image.openshift.io", "v1", "imagestreamtags", "ImageStreamTag", True, verbs=READ_ONLY, short=("istag",)),
@@ -66,7 +67,7 @@ RESOURCES = [
              status=True, generation=True),
 ]
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
-CORE_GROUPS = ("", "apps")
+CORE_GROUPS = ("", "apps", "batch")
 
 
 def find(group: str, plural: str) -> Resource:

@@ -14,12 +14,13 @@ from .controllers.base import NS_REGISTRY, R
 from .controllers.deployments import DeploymentController
 from .controllers import machineconfig
 from .controllers.images import ImageApi
+from .controllers.pruner import ImagePrunerController
 from .controllers.registry import RegistryOperator, bootstrap_registry_config
 from .controllers.samples import SAMPLES_VERSION, SamplesOperator
 
 DEFAULT_SETTINGS = {"operator_delay": 1.0, "deployment_ready": True, "routes_admitted": True,
                     "progress_deadline": 8.0, "apps_domain": "apps.lab.ocp.example", "max_images_bulk": 50,
-                    "mco_delay": 1.0, "latency_ms": 0}
+                    "mco_delay": 1.0, "latency_ms": 0, "pruner_last_job": ""}
 
 
 class OpenShift:
@@ -27,7 +28,8 @@ class OpenShift:
         self.lab = lab
         self.images = ImageApi(lab)
         self.machine_config = machineconfig.MachineConfigOperator(lab)
-        self.controllers = [SamplesOperator(lab), DeploymentController(lab), RegistryOperator(lab), self.machine_config]
+        self.controllers = [SamplesOperator(lab), DeploymentController(lab), RegistryOperator(lab),
+                            ImagePrunerController(lab), self.machine_config]
         self.stop = threading.Event()
         self.thread = None
 

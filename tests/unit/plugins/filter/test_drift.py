@@ -53,3 +53,14 @@ def test_clean_report_and_unconfigured_areas():
     report = drift.drift_report({"registry": clean, "credentials": None, "host_credentials": [], "imports": None})
     assert not report["drift"] and report["summary"] == "no drift: registry_config match the desired state"
     assert list(report["areas"]) == ["registry_config"]
+
+
+def test_the_pruner_is_an_area_of_its_own():
+    pruner = {"changed": True, "diff": {"before": {"schedule": "30 2 * * *", "keepTagRevisions": 5},
+                                        "after": {"schedule": "0 0 * * *", "keepTagRevisions": 5}}}
+    report = drift.drift_report({"image_pruner": pruner})
+    assert report["drifted_areas"] == ["image_pruner"]
+    assert report["areas"]["image_pruner"]["differences"] == [{"field": "schedule", "live": "30 2 * * *",
+                                                               "desired": "0 0 * * *"}]
+    assert any("schedule: live" in line for line in drift.drift_lines(report))
+    assert drift.drift_report({"image_pruner": dict(pruner, changed=False)})["drift"] is False

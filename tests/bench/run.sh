@@ -18,7 +18,11 @@ fi
 venv=$ROOT/.venv-bench
 if [ ! -x "$venv/bin/ansible-playbook" ] || ! "$venv/bin/python" -c 'import kubernetes, requests' 2>/dev/null; then
   echo "installing the field's collections (the ansible package) into $venv"
-  "$py" -m venv "$venv" && "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q ansible kubernetes requests || exit 1
+  mkdir -p tests/output
+  if ! { "$py" -m venv "$venv" && "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q ansible kubernetes requests; } \
+      >tests/output/bench-venv.log 2>&1; then
+    tail -20 tests/output/bench-venv.log; exit 1
+  fi
 fi
 args=("$@")
 if [ "${1:-}" = "--short" ]; then

@@ -94,19 +94,7 @@ def validate(params):
         value = params.get(option)
         if value is not None and not 0 <= value <= INT32_MAX:
             errors.append("%s: must be 0 or more (got %d)" % (option, value))
-    resources = params.get("resources")
-    if resources is not None:
-        if set(resources) - set(["limits", "requests"]):
-            errors.append("resources: give limits and/or requests (the Kubernetes ResourceRequirements)")
-        for part in ("limits", "requests"):
-            for name, value in ((resources.get(part) or {}) if isinstance(resources, dict) else {}).items():
-                if not registry_spec.RESOURCE_QUANTITY.match(str(value)):
-                    errors.append("resources.%s.%s: %r is not a quantity (such as 100m, 1, 256Mi)" % (part, name, value))
-    for key, value in (params.get("node_selector") or {}).items():
-        if not isinstance(value, str):
-            errors.append("node_selector: the value of %s must be a string" % key)
-    if params.get("wait") and params.get("wait_timeout") is not None and params["wait_timeout"] <= 0:
-        errors.append("wait_timeout: must be greater than 0 seconds")
+    errors.extend(registry_spec.pod_option_errors(params))
     if errors:
         raise PrunerError("; ".join(errors) + "; nothing was sent")
 

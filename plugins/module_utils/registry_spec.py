@@ -114,6 +114,16 @@ def validate_options(params):
             if route.get("secret_name") and not DNS_SUBDOMAIN.match(route["secret_name"]):
                 errors.append("routes: secret_name %r of route %s is not a valid Secret name"
                               % (route["secret_name"], route["name"]))
+    errors.extend(pod_option_errors(params))
+    if errors:
+        raise ValidationError("; ".join(errors))
+    return backend
+
+
+def pod_option_errors(params):
+    """The rules shared by every operand pod the operator runs (the registry's, the pruner's): resources,
+    node_selector, and the wait."""
+    errors = []
     resources = params.get("resources")
     if resources is not None:
         if not isinstance(resources, dict) or set(resources) - set(["limits", "requests", "claims"]):
@@ -129,9 +139,7 @@ def validate_options(params):
             errors.append("node_selector: the value of %s must be a string" % key)
     if params.get("wait") and params.get("wait_timeout") is not None and params["wait_timeout"] <= 0:
         errors.append("wait_timeout: must be greater than 0 seconds")
-    if errors:
-        raise ValidationError("; ".join(errors))
-    return backend
+    return errors
 
 
 def _option_name(backend):

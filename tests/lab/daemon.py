@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler
 
 from cryptography.hazmat.primitives import serialization
 
-from . import kube, openshift, server
-from .token_issuer import TokenIssuer
+from . import bound_tokens, kube, openshift, server
+from .pki import libtrust_key_id
+from .token_issuer import ClusterTokenIssuer, TokenIssuer
 
 
 class Lab:
@@ -21,8 +22,16 @@ class Lab:
         self.ca_file = config["ca_file"]
         with open(config["service_ca_file"], encoding="utf-8") as handle:
             self.service_ca = handle.read()
+        self.ingress_ca = ""
+        if config.get("integrated_registry"):
+            with open(config["integrated_registry"]["ingress_ca"], encoding="utf-8") as handle:
+                self.ingress_ca = handle.read()
         self.store = kube.Store()
         self.users = server.Users({config["tokens"][u]: u for u in config["tokens"]})
+        with open(config["token_key"], "rb") as handle:
+            self.signing_key = serialization.load_pem_private_key(handle.read(), password=None)
+        self.users.bound = bound_tokens.BoundTokens(self.signing_key, libtrust_key_id(self.signing_key.public_key()))
+        self.users.service_account_uid = self._service_account_uid
         self.faults = server.Faults()
         self.log = server.RequestLog()
         self.settings = dict(openshift.DEFAULT_SETTINGS)
@@ -30,13 +39,18 @@ class Lab:
         self.api = server.Api(self)
         self.reset()
 
+    def _service_account_uid(self, namespace, name):
+        sa = self.store.get(kube.find("", "serviceaccounts"), namespace, name)
+        return sa["metadata"].get("uid") if sa else None
+
     def reset(self):
+        self.users.bound.reset()
         with self.store.lock:
             self.store.objects = {r: {} for r in kube.RESOURCES}
             self.openshift.reset()
             self.settings.clear()
             self.settings.update(openshift.DEFAULT_SETTINGS)
-            for res, obj in openshift.initial_objects(self.config["registries"], self.service_ca):
+            for res, obj in openshift.initial_objects(self.config["registries"], self.service_ca, self.ingress_ca):
                 self.store.put(res, obj)
             self.openshift.reconcile()
         self.log.clear()
@@ -44,7 +58,7 @@ class Lab:
             self.faults.rules = []
 
 
-def token_handler(issuer: TokenIssuer):
+def token_handler(issuers: dict):
     class TokenHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
@@ -54,7 +68,8 @@ def token_handler(issuer: TokenIssuer):
 
         def do_GET(self):
             url = urllib.parse.urlsplit(self.path)
-            if url.path != "/token":
+            issuer = issuers.get(url.path)
+            if issuer is None:
                 self._send(404, {"errors": [{"code": "NOT_FOUND", "message": "no such endpoint"}]})
                 return
             query = urllib.parse.parse_qs(url.query)
@@ -88,14 +103,18 @@ def main():
         config = json.load(handle)
     lab = Lab(config)
     api = server.make_server(lab, config["api_port"], config["api_cert"], config["api_key"])
-    with open(config["token_key"], "rb") as handle:
-        signing_key = serialization.load_pem_private_key(handle.read(), password=None)
     token_reg = config["registries"]["token"]
-    issuer = TokenIssuer(signing_key, config["token_issuer_name"], config["token_service"],
+    issuer = TokenIssuer(lab.signing_key, config["token_issuer_name"], config["token_service"],
                          {token_reg["user"]: token_reg["password"], token_reg["push_user"]: token_reg["push_password"]},
                          pushers=(token_reg["push_user"],))
-    tokens = server.serve_tls(token_handler(issuer), config["token_port"], config["api_cert"], config["api_key"])
-    for httpd in (api, tokens):
+    integrated = config["integrated_registry"]
+    cluster_issuer = ClusterTokenIssuer(lab.signing_key, integrated["issuer"], integrated["service"], lab.users)
+    tokens = server.serve_tls(token_handler({"/token": issuer}), config["token_port"], config["api_cert"],
+                              config["api_key"])
+    # the integrated registry's token endpoint sits behind the same route, with the router's certificate
+    realm = server.serve_tls(token_handler({"/openshift/token": cluster_issuer}), integrated["realm_port"],
+                             integrated["cert"], integrated["key"])
+    for httpd in (api, tokens, realm):
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
     lab.openshift.start()
     done = threading.Event()
@@ -104,8 +123,8 @@ def main():
     print("lab api ready on 127.0.0.1:%d" % config["api_port"], flush=True)
     done.wait()
     lab.openshift.stop.set()
-    api.shutdown()
-    tokens.shutdown()
+    for httpd in (api, tokens, realm):
+        httpd.shutdown()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ PIDS = os.path.join(LAB_DIR, "pids")
 # the registries' ports: basic (htpasswd), token-auth (bearer tokens from the lab issuer), mirror (copies of
 # basic's images), private (TLS from its own CA, which the cluster does not trust by default), http (plain HTTP)
 REGISTRIES = ("basic", "token-auth", "mirror", "private", "http")
+APPS_DOMAIN = "apps.lab.ocp.example"  # the lab's default apps_domain setting
 
 
 def free_port() -> int:
@@ -99,8 +100,12 @@ def start():
     private_ca, private_ca_key = pki.make_ca(pki_dir, "private-registry-ca")
     private_cert, private_key = pki.make_leaf(pki_dir, "registry-private", private_ca, private_ca_key)
     service_ca, _dummy = pki.make_ca(pki_dir, "openshift-service-serving-signer")
+    # the ingress operator's CA: it signs the routers' default certificate, which the registry's routes present
+    ingress_ca, ingress_ca_key = pki.make_ca(pki_dir, "ingress-operator")
+    integrated_cert, integrated_key = pki.make_leaf(pki_dir, "router-default", ingress_ca, ingress_ca_key,
+                                                    dns_names=("*." + APPS_DOMAIN,))
 
-    ports = {name: free_port() for name in ("api", "token", "unreachable") + REGISTRIES}
+    ports = {name: free_port() for name in ("api", "token", "unreachable", "integrated", "integrated-realm") + REGISTRIES}
 
     def password():
         return secrets.token_urlsafe(18)
@@ -138,9 +143,18 @@ def start():
         os.makedirs(storage, mode=0o700)
         registry_config(config_file, port, storage, cert, key, auth.get(name))
     tokens = {user: secrets.token_urlsafe(32) for user in ("admin", "viewer", "editor")}
+    integrated_dir = os.path.join(LAB_DIR, "registry-integrated")
+    os.makedirs(integrated_dir, mode=0o700)
+    integrated = {"port": ports["integrated"], "cert": integrated_cert, "key": integrated_key, "ingress_ca": ingress_ca,
+                  "token_cert": token_cert, "realm": "https://127.0.0.1:%d/openshift/token" % ports["integrated-realm"],
+                  "realm_port": ports["integrated-realm"],
+                  "service": "image-registry.openshift-image-registry.svc:5000", "issuer": "lab-integrated-registry",
+                  "events_url": "https://127.0.0.1:%d/lab/registry/events" % ports["api"],
+                  "events_token": tokens["admin"], "dir": integrated_dir, "log_dir": os.path.join(LAB_DIR, "logs")}
     config = {"api_port": ports["api"], "token_port": ports["token"], "api_cert": api_cert, "api_key": api_key,
               "ca_file": ca_cert, "service_ca_file": service_ca, "token_key": token_key,
-              "token_service": token_service, "token_issuer_name": token_issuer, "tokens": tokens, "registries": regs}
+              "token_service": token_service, "token_issuer_name": token_issuer, "tokens": tokens, "registries": regs,
+              "integrated_registry": integrated}
     config_path = os.path.join(LAB_DIR, "lab.json")
     with open(config_path, "w", encoding="utf-8") as handle:
         json.dump(config, handle, indent=2)
@@ -173,6 +187,8 @@ def start():
         "LAB_SOURCE_UNREACHABLE": "127.0.0.1:%d" % ports["unreachable"],
         "LAB_SERVICE_CA_FILE": service_ca,
         "LAB_REGISTRIES_CA_BUNDLE": bundle,
+        "LAB_INTEGRATED_REGISTRY": "127.0.0.1:%d" % ports["integrated"],
+        "LAB_INGRESS_CA_FILE": ingress_ca,
     }
     for name, reg in regs.items():
         prefix = "LAB_REGISTRY_" + name.upper()

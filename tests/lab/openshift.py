@@ -14,13 +14,15 @@ from .controllers.base import NS_REGISTRY, R
 from .controllers.deployments import DeploymentController
 from .controllers import machineconfig
 from .controllers.images import ImageApi
+from .controllers.integrated import IntegratedRegistry
 from .controllers.pruner import ImagePrunerController
 from .controllers.registry import RegistryOperator, bootstrap_registry_config
 from .controllers.samples import SAMPLES_VERSION, SamplesOperator
 
 DEFAULT_SETTINGS = {"operator_delay": 1.0, "deployment_ready": True, "routes_admitted": True,
                     "progress_deadline": 8.0, "apps_domain": "apps.lab.ocp.example", "max_images_bulk": 50,
-                    "mco_delay": 1.0, "latency_ms": 0, "pruner_last_job": ""}
+                    "mco_delay": 1.0, "latency_ms": 0, "pruner_last_job": "",
+                    "token_max_expiration_seconds": 0}
 
 
 class OpenShift:
@@ -28,8 +30,9 @@ class OpenShift:
         self.lab = lab
         self.images = ImageApi(lab)
         self.machine_config = machineconfig.MachineConfigOperator(lab)
+        self.integrated = IntegratedRegistry(lab)
         self.controllers = [SamplesOperator(lab), DeploymentController(lab), RegistryOperator(lab),
-                            ImagePrunerController(lab), self.machine_config]
+                            ImagePrunerController(lab), self.machine_config, self.integrated]
         self.stop = threading.Event()
         self.thread = None
 
@@ -59,6 +62,9 @@ class OpenShift:
     def import_images(self, ns, isi, user, dry_run):
         return self.images.import_images(ns, isi, user, dry_run)
 
+    def registry_events(self, envelope):
+        return self.integrated.events(envelope)
+
     def node_files(self, pool):
         return self.machine_config.node_files(pool)
 
@@ -86,10 +92,11 @@ def dockerconfigjson(entries: dict[str, tuple[str, str]]) -> str:
     return base64.b64encode(json.dumps({"auths": auths}, separators=(",", ":")).encode()).decode()
 
 
-def initial_objects(registries: dict, service_ca_pem: str = "") -> list[tuple]:
+def initial_objects(registries: dict, service_ca_pem: str = "", ingress_ca_pem: str = "") -> list[tuple]:
     """A fresh OpenShift 4 cluster installed on bare metal, with the lab registries in the global pull secret."""
     objs = machineconfig.initial_objects()
-    namespaces = ["openshift-config", "openshift-image-registry", "openshift", "default", "lab-apps", "kube-system"]
+    namespaces = ["openshift-config", "openshift-config-managed", "openshift-image-registry", "openshift", "default",
+                  "lab-apps", "kube-system"]
     for ns in namespaces:
         objs.append((R["ns"], {"metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
                                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}))
@@ -117,6 +124,10 @@ def initial_objects(registries: dict, service_ca_pem: str = "") -> list[tuple]:
     objs.append((R["cm"], {"metadata": {"name": "serviceca", "namespace": NS_REGISTRY,
                                         "annotations": {"service.beta.openshift.io/inject-cabundle": "true"}},
                            "data": {"service-ca.crt": service_ca_pem}}))
+    # the ingress operator publishes the CA of the routers' default certificate here (what signs the routes)
+    if ingress_ca_pem:
+        objs.append((R["cm"], {"metadata": {"name": "default-ingress-cert", "namespace": "openshift-config-managed"},
+                               "data": {"ca-bundle.crt": ingress_ca_pem}}))
     objs.append((R["registry"], bootstrap_registry_config()))
     objs.append((R["pruner"], {"metadata": {"name": "cluster"},
                                "spec": {"schedule": "0 0 * * *", "suspend": False, "keepTagRevisions": 3,

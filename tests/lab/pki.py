@@ -58,8 +58,8 @@ def make_ca(directory: str, name: str = "ocp-registry-lab-ca", days: int = 365) 
 
 
 def make_leaf(directory: str, name: str, ca_cert_path: str, ca_key_path: str,
-              client: bool = False) -> tuple[str, str]:
-    """A server (or client) certificate for 127.0.0.1 and localhost, signed by the lab CA."""
+              client: bool = False, dns_names: tuple = ()) -> tuple[str, str]:
+    """A server (or client) certificate for 127.0.0.1, localhost and dns_names, signed by the given CA."""
     with open(ca_cert_path, "rb") as handle:
         ca_cert = x509.load_pem_x509_certificate(handle.read())
     with open(ca_key_path, "rb") as handle:
@@ -80,7 +80,8 @@ def make_leaf(directory: str, name: str, ca_cert_path: str, ca_key_path: str,
     )
     if not client:
         builder = builder.add_extension(x509.SubjectAlternativeName([
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")] +
+            [x509.DNSName(name) for name in dns_names]), critical=False)
     cert = builder.sign(ca_key, hashes.SHA256())
     cert_path = os.path.join(directory, name + ".crt")
     key_path = os.path.join(directory, name + ".key")

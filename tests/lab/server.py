@@ -26,6 +26,8 @@ class Users:
 
     def __init__(self, tokens: dict[str, str]):
         self.tokens = tokens
+        self.bound = None  # bound_tokens.BoundTokens: service account tokens from the TokenRequest API
+        self.service_account_uid = None  # (ns, name) -> the live service account's uid, or None
         read = ("get", "list", "watch")
         self.rules = {
             "admin": [("*", "*", "*", "*")],
@@ -38,7 +40,11 @@ class Users:
     def user(self, header: str | None) -> str | None:
         if not header or not header.lower().startswith("bearer "):
             return "system:anonymous"
-        return self.tokens.get(header.split(" ", 1)[1].strip())
+        token = header.split(" ", 1)[1].strip()
+        user = self.tokens.get(token)
+        if user is None and self.bound is not None:
+            user = self.bound.user(token, self.service_account_uid)
+        return user
 
     def allowed(self, user: str, verb: str, group: str, resource: str, namespace: str | None) -> bool:
         if resource.split("/")[0] in self.denied.get(user, ()) and verb not in ("get", "list", "watch"):
@@ -254,6 +260,8 @@ class Api:
             raise forbidden(user, verb, rbac_resource, res.group, name, namespace)
         if verb not in res.verbs and not (sub == "status" and verb in ("get", "update", "patch")):
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        if res.plural == "serviceaccounts" and sub == "token" and verb == "create":
+            return 201, self._token_request(namespace, name, body, query, ctx)
         if sub not in (None, "status") and not (res.plural == "imagestreams" and sub == "secrets" and verb == "get"):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if sub == "status" and not res.status:
@@ -300,6 +308,21 @@ class Api:
         if verb == "delete":
             return 200, self.delete(res, namespace, name, dry_run)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+    def _token_request(self, namespace, name, body, query, ctx):
+        """TokenRequest: a bound token for an existing service account, as long as the server allows."""
+        if query.get("dryRun") not in (None, "All"):
+            raise bad_request_dry_run(query.get("dryRun"))
+        ctx["dry_run"] = query.get("dryRun") == "All"
+        sa = self.store.get(kube.find("", "serviceaccounts"), namespace, name)
+        if sa is None:
+            raise kube.not_found(kube.find("", "serviceaccounts"), name)
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise ApiError(400, "BadRequest", "the body of the request was in an unknown format: %s" % exc) from exc
+        return self.lab.users.bound.request(sa, request, float(self.lab.settings.get("token_max_expiration_seconds") or 0),
+                                            dry_run=ctx["dry_run"])
 
     def _list(self, res, namespace, query):
         labels = kube.label_matcher(query.get("labelSelector"))
@@ -670,6 +693,8 @@ class Handler(BaseHTTPRequestHandler):
                     self._send(200, {"items": list(lab.faults.rules)})
         elif path == "/lab/nodes/files" and method == "GET":
             self._send(200, lab.openshift.node_files(urllib.parse.parse_qs(query).get("pool", ["worker"])[0]))
+        elif path == "/lab/registry/events" and method == "POST":
+            self._send(200, lab.openshift.registry_events(payload))
         elif path == "/lab/reset" and method == "POST":
             lab.reset()
             self._send(200, {"reset": True})

@@ -43,15 +43,18 @@ class TokenIssuer:
             return True, user
         return False, None
 
+    def allowed(self, user: str, repository: str, action: str) -> bool:  # pylint: disable=unused-argument
+        return action == "pull" or (action == "push" and user in self.pushers)
+
     def token(self, user: str | None, scopes: list[str]) -> dict:
         access = []
         if user:
             for scope in scopes:
                 parts = scope.split(":")
                 if len(parts) >= 3 and parts[0] == "repository":
-                    access.append({"type": "repository", "name": ":".join(parts[1:-1]),
-                                   "actions": [a for a in parts[-1].split(",")
-                                               if a == "pull" or (a == "push" and user in self.pushers)]})
+                    name = ":".join(parts[1:-1])
+                    access.append({"type": "repository", "name": name,
+                                   "actions": [a for a in parts[-1].split(",") if self.allowed(user, name, a)]})
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": user or "", "aud": self.service, "exp": now + 300,
                   "nbf": now - 10, "iat": now, "jti": uuid.uuid4().hex, "access": access}
@@ -61,3 +64,44 @@ class TokenIssuer:
         token = signing_input + "." + _b64url(signature)
         return {"token": token, "access_token": token, "expires_in": 300,
                 "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}
+
+
+class ClusterTokenIssuer(TokenIssuer):
+    """The integrated registry's token endpoint (/openshift/token): the password is a token the API server knows
+    (a user's token or a service account's bound token), the username is ignored, as `oc registry login` and
+    `podman login -u unused -p $(oc whoami -t)` rely on. Access follows the image roles OpenShift grants:
+    every service account pulls from its own namespace and `openshift`, `builder` also pushes there
+    (system:image-builder); the registry's own service account pulls everything; cluster users by their RBAC."""
+
+    def __init__(self, private_key, issuer: str, service: str, api_users):
+        super().__init__(private_key, issuer, service, {})
+        self.api_users = api_users
+
+    def authenticate(self, authorization: str | None) -> tuple[bool, str | None]:
+        if not authorization:
+            return True, None
+        scheme, _dummy, value = authorization.partition(" ")
+        if scheme.lower() != "basic":
+            return False, None
+        try:
+            _user, _dummy, token = base64.b64decode(value).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False, None
+        user = self.api_users.user("Bearer " + token) if token else None
+        if user in (None, "system:anonymous"):
+            return False, None
+        return True, user
+
+    def allowed(self, user: str, repository: str, action: str) -> bool:
+        if action not in ("pull", "push"):
+            return False
+        namespace = repository.split("/", 1)[0]
+        if user.startswith("system:serviceaccount:"):
+            sa_ns, _dummy, sa_name = user[len("system:serviceaccount:"):].partition(":")
+            if (sa_ns, sa_name) == ("openshift-image-registry", "registry"):
+                return action == "pull"
+            if action == "pull":
+                return namespace in (sa_ns, "openshift")
+            return namespace == sa_ns and sa_name == "builder"
+        verb = "get" if action == "pull" else "update"
+        return self.api_users.allowed(user, verb, "image.openshift.io", "imagestreams/layers", namespace)

@@ -9,7 +9,7 @@ import os
 
 from .. import importer, kube, registries_conf
 from ..kube import ApiError
-from .base import NS_CONFIG, R, Controller
+from .base import INTERNAL_HOSTNAME, NS_CONFIG, R, Controller
 
 
 class ImageApi(Controller):
@@ -301,6 +301,37 @@ class ImageApi(Controller):
         out = copy.deepcopy(image)
         out["metadata"] = dict(stored["metadata"], **{k: v for k, v in image["metadata"].items() if k != "uid"})
         return out
+
+    def record_push(self, ns, name, tag, found):
+        """A tag pushed to the integrated registry: the Image and the stream's status tag, as the registry's
+        ImageStreamMapping records them (no spec tag; the stream is created when missing)."""
+        digest = found["image"]["metadata"]["name"]
+        found["image"]["dockerImageReference"] = "%s/%s/%s@%s" % (INTERNAL_HOSTNAME, ns, name, digest)
+        self._remember(found["image"])
+        for sub in found.get("manifests") or []:
+            sub["dockerImageReference"] = "%s/%s/%s@%s" % (INTERNAL_HOSTNAME, ns, name, sub["metadata"]["name"])
+            self._remember(sub)
+        reference = found["image"]["dockerImageReference"]
+        with self.store.lock:
+            current = self.store.get(R["is"], ns, name)
+            if current is None:
+                current = {"metadata": {"name": name, "namespace": ns, "annotations": {}},
+                           "spec": {"lookupPolicy": {"local": False}, "tags": []}, "status": {}}
+            updated = copy.deepcopy(current)
+            tags = updated.setdefault("status", {}).setdefault("tags", []) or []
+            updated["status"]["tags"] = tags
+            status_tag = next((t for t in tags if t["tag"] == tag), None)
+            if status_tag is None:
+                status_tag = {"tag": tag, "items": []}
+                tags.append(status_tag)
+            items = status_tag.setdefault("items", []) or []
+            status_tag["items"] = items
+            if items and items[0].get("image") == digest:
+                return current
+            items.insert(0, {"created": kube.now(), "dockerImageReference": reference, "image": digest,
+                             "generation": current["metadata"].get("generation", 1)})
+            updated["status"].update(self._repository_names(ns, name))
+            return self.store.put(R["is"], updated, previous=current if "uid" in current["metadata"] else None)
 
     def _import_repository(self, repo, context):
         ref_text = repo["from"]["name"]

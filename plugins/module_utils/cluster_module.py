@@ -41,6 +41,10 @@ class ClusterModule(AnsibleModule):
                           "cluster's CA bundle instead." % conn.host)
         return self._client
 
+    def requests_sent(self):
+        """How many requests went to the API server so far (0 before the first one)."""
+        return self._client.requests if self._client is not None else 0
+
     def exit_with(self, result):
         """Exit with a result: its diff only in diff mode, and the count of API requests sent."""
         diff = result.pop("diff", None)

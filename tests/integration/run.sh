@@ -38,7 +38,13 @@ for target in "${targets[@]}"; do
   ) >"$log" 2>&1
   rc=$?
   leaked=""
-  for s in "${secrets[@]}"; do
+  # secrets a target made while it ran (bound tokens it wrote), listed by the target itself
+  planted=()
+  if [ -f "$LAB_DIR/planted-$target.txt" ]; then
+    mapfile -t planted < <(grep -v '^[[:space:]]*$' "$LAB_DIR/planted-$target.txt" | sed 's/^[[:space:]]*//')
+    rm -f "$LAB_DIR/planted-$target.txt"
+  fi
+  for s in "${secrets[@]}" "${planted[@]}"; do
     if [ -n "$s" ] && grep -qF -- "$s" "$log"; then leaked="$leaked ${s:0:6}..."; fi
   done
   if [ $rc -ne 0 ]; then

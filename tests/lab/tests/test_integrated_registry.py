@@ -89,6 +89,7 @@ def test_a_push_with_a_bound_token_lands_in_the_imagestream_and_skopeo_reads_it(
     token = bound_token(admin)["status"]["token"]
     digest, _dummy = images.Pusher(registry, "unused", token, env["LAB_INGRESS_CA_FILE"]).image(
         "lab-apps/pushed", ["v1"], "pushed by the lab test")
+
     def tags():
         resp = admin.get("/apis/image.openshift.io/v1/namespaces/lab-apps/imagestreams/pushed")
         return resp.status_code == 200 and (resp.json().get("status") or {}).get("tags")

@@ -96,6 +96,13 @@ def drift_report(collected):
                     change["host"] = entry["host"]
                     change["path"] = change.pop("secret")
                     files.append(change)
+            # logins to the integrated registry: a token due for renewal (or gone) is drift, with the reason
+            for result in (entry.get("result") or {}).get("logins") or []:
+                if result.get("skipped") or result.get("failed"):
+                    continue
+                for change in _secret_drift(result, result.get("path")):
+                    change.update(host=entry["host"], path=change.pop("secret"), reason=result.get("reason"))
+                    files.append(change)
         areas["host_files"] = dict(matches=not files, differences=files, checked=checked)
     if collected.get("host_registries"):
         files, checked = [], []
@@ -148,7 +155,8 @@ def drift_lines(report):
                 lines.append("  %s:%s %s: %s" % (diff["host"], diff["path"], diff["registry"], _registry_drift(diff["change"])))
             elif name in ("pull_secrets", "host_files"):
                 where = diff.get("host", "") + (":" if diff.get("host") else "") + diff.get("path", diff.get("secret", ""))
-                lines.append("  %s %s: %s" % (where, diff["registry"], _entry_drift(diff)))
+                lines.append("  %s %s: %s%s" % (where, diff["registry"], _entry_drift(diff),
+                                                 " (%s)" % diff["reason"] if diff.get("reason") else ""))
             else:
                 where = "%s/%s:%s" % (diff["namespace"], diff["stream"], diff["tag"])
                 if diff["status"] != "Success":

@@ -27,11 +27,31 @@ def credential_entries(definitions):
     return out
 
 
+def service_account_logins(entries):
+    """The entries that log hosts in to the integrated registry with a service account's bound token."""
+    return [entry for entry in entries or [] if entry.get("service_account")]
+
+
+def password_credentials(entries):
+    """The entries with a username and a password or token (everything but service account logins)."""
+    return [entry for entry in entries or [] if not entry.get("service_account")]
+
+
 def incomplete_credentials(entries):
-    """The registries of present entries that lack a username, or both a password and a token (names only)."""
+    """The registries of present entries that lack a username, or both a password and a token (names only);
+    a service account login needs its namespace and name instead."""
     out = []
     for entry in entries or []:
         if (entry.get("state") or "present") == "absent":
+            continue
+        account = entry.get("service_account")
+        if account:
+            if not (account.get("namespace") and account.get("name")):
+                out.append(str(entry.get("registry") or "(the integrated registry)") + " (service_account needs namespace "
+                           "and name)")
+            continue
+        if not entry.get("registry"):
+            out.append("(an entry without registry)")
             continue
         if not entry.get("username") or not (entry.get("password") or entry.get("token")):
             out.append(str(entry.get("registry") or "(an entry without registry)"))
@@ -125,5 +145,6 @@ def host_ca_entries(definitions):
 class FilterModule(object):
     def filters(self):
         return {"credential_entries": credential_entries, "image_policy_args": image_policy_args,
-                "incomplete_credentials": incomplete_credentials,
+                "incomplete_credentials": incomplete_credentials, "service_account_logins": service_account_logins,
+                "password_credentials": password_credentials,
                 "host_registry_entries": host_registry_entries, "host_ca_entries": host_ca_entries}

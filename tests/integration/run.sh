@@ -47,6 +47,8 @@ for target in "${targets[@]}"; do
   for s in "${secrets[@]}" "${planted[@]}"; do
     if [ -n "$s" ] && grep -qF -- "$s" "$log"; then leaked="$leaked ${s:0:6}..."; fi
   done
+  # any JWT at all (bound service account tokens, registry tokens) is a secret
+  if grep -qE 'eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.' "$log"; then leaked="$leaked a-JWT"; fi
   if [ $rc -ne 0 ]; then
     echo "FAIL integration/$target (rc=$rc, $(( $(date +%s) - started ))s): see $log"; tail -25 "$log"; failed=1
   elif [ -n "$leaked" ]; then

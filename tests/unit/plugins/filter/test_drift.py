@@ -64,3 +64,19 @@ def test_the_pruner_is_an_area_of_its_own():
                                                                "desired": "0 0 * * *"}]
     assert any("schedule: live" in line for line in drift.drift_lines(report))
     assert drift.drift_report({"image_pruner": dict(pruner, changed=False)})["drift"] is False
+
+
+def test_a_login_due_for_renewal_is_host_file_drift_with_its_reason():
+    due = {"path": "/root/auth.json", "registry": "r.apps.example", "renewed": True, "changed": True,
+           "reason": "the token expires at 2026-11-28T09:00:00Z, within the renewal margin of 17280 seconds",
+           "changes": [{"registry": "r.apps.example", "action": "changed", "username_changed": False,
+                        "secret_changed": True}]}
+    kept = {"path": "/root/auth.json", "registry": "r.apps.example", "renewed": False, "changed": False,
+            "reason": "the token is valid until 2026-11-29T08:00:00Z", "changes": []}
+    hosts = [{"host": "build-1", "result": {"files": [], "logins": [due]}},
+             {"host": "build-2", "result": {"files": [], "logins": [kept, {"skipped": True}]}}]
+    report = drift.drift_report({"host_credentials": hosts})
+    assert report["drifted_areas"] == ["host_files"] and report["differences"] == 1
+    assert report["areas"]["host_files"]["differences"][0]["host"] == "build-1"
+    assert ("  build-1:/root/auth.json r.apps.example: different secret (the token expires at 2026-11-28T09:00:00Z, "
+            "within the renewal margin of 17280 seconds)") in drift.drift_lines(report)

@@ -32,6 +32,10 @@ NOT_PASSED = {
                                               "service_accounts": "each item of secrets names its service accounts",
                                               "link_for": "each item of secrets names its link_for"},
     ("registry_credentials", "auth_file"): {"exclusive": "the role merges into shared files"},
+    ("registry_credentials", "registry_ca"): {
+        "ca_file": "the login returns the route CA's content",
+        "docker": "the route CA goes to registry_credentials_certs_dirs (list /etc/docker/certs.d there for docker)",
+        "state": "a removed login keeps the route CA: other logins to the same route may use it"},
 }
 
 

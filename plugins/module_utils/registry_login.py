@@ -172,6 +172,11 @@ class Login(object):
                 raise LoginError("the API server answered the TokenRequest for %s without a token" % subject)
             expires = parse_time(status["expirationTimestamp"]) if status.get("expirationTimestamp") else \
                 (token_claims(token) or {}).get("exp")
+            asked, issued = params.get("expiration_seconds") or 3600, (answer.get("spec") or {}).get("expirationSeconds")
+            if isinstance(issued, int) and issued < asked:
+                result["lifetime_seconds"] = issued
+                self.module.warn("the cluster shortened the token of %s to %d seconds (its maximum token lifetime) "
+                                 "instead of the %d asked for; later runs renew it sooner" % (subject, issued, asked))
         new, report = dockerconfig.apply(doc, [dict(registry=registry, username=name, password=token)])
         return self._finish(result, raw, doc, new, report, expires, reason)
 

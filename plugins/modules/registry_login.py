@@ -40,7 +40,8 @@ attributes:
   check_mode:
     support: full
     details: Reads the file and the service account, reports whether the token would be renewed and why; asks for no
-      token and writes nothing.
+      token and writes nothing. The TokenRequest API has no dry run that issues nothing (the API server creates a
+      token for a dry run too), so check mode does not send one.
   diff_mode:
     support: full
     details: The file's entries with their secrets masked; a renewed token shows as a changed secret.
@@ -154,6 +155,10 @@ ca:
   description: The ingress CA (PEM) that signs the routers' default certificate, or null when the cluster has none.
   returned: when O(read_ca=true) and O(state=present)
   type: str
+lifetime_seconds:
+  description: The lifetime the cluster gave the new token, when it is shorter than O(expiration_seconds) (a warning says so).
+  returned: when the cluster shortened a renewed token
+  type: int
 changes:
   description: The entry added, changed or removed; never a secret.
   returned: always

@@ -28,10 +28,11 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _invalid(name: str, field: str, value, detail: str) -> ApiError:
-    message = 'TokenRequest.authentication.k8s.io "%s" is invalid: %s: Invalid value: %s: %s' % (
-        name, field, json.dumps(value), detail)
-    return ApiError(422, "Invalid", message, {"name": name, "group": "authentication.k8s.io", "kind": "TokenRequest",
+def _invalid(field: str, value, detail: str) -> ApiError:
+    # the API server validates before it names the request: the name in the message is empty
+    message = 'TokenRequest.authentication.k8s.io "" is invalid: %s: Invalid value: %s: %s' % (
+        field, json.dumps(value), detail)
+    return ApiError(422, "Invalid", message, {"name": "", "group": "authentication.k8s.io", "kind": "TokenRequest",
                                               "causes": [{"reason": "FieldValueInvalid", "field": field,
                                                           "message": "Invalid value: %s: %s" % (json.dumps(value),
                                                                                                 detail)}]})
@@ -48,8 +49,10 @@ class BoundTokens:
         with self.lock:
             self.issued = {}
 
-    def request(self, sa: dict, body: dict, max_seconds: float = 0, dry_run: bool = False) -> dict:
-        """The TokenRequest the API answers for this service account; raises ApiError for a bad spec."""
+    def request(self, sa: dict, body: dict, max_seconds: float = 0, dry_run: bool = False, warnings=None) -> dict:
+        """The TokenRequest the API answers for this service account; raises ApiError for a bad spec. Like the
+        kube-apiserver, a dry run still issues a token (its TokenRequest storage has no dry-run path), and a
+        lifetime above the server's maximum is cut to it, in spec.expirationSeconds too, with a warning."""
         name, ns = sa["metadata"]["name"], sa["metadata"]["namespace"]
         spec = dict((body or {}).get("spec") or {})
         seconds = spec.get("expirationSeconds")
@@ -60,20 +63,25 @@ class BoundTokens:
                                               "json: cannot unmarshal into Go struct field "
                                               "TokenRequestSpec.spec.expirationSeconds of type int64")
         if seconds < MIN_SECONDS:
-            raise _invalid(name, "spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes")
+            raise _invalid("spec.expirationSeconds", seconds, "may not specify a duration less than 10 minutes")
         if seconds > MAX_SECONDS:
-            raise _invalid(name, "spec.expirationSeconds", seconds, "may not specify a duration larger than 2^32 seconds")
+            raise _invalid("spec.expirationSeconds", seconds, "may not specify a duration larger than 2^32 seconds")
         audiences = spec.get("audiences") or [ISSUER]
-        lifetime = min(seconds, int(max_seconds)) if max_seconds else seconds  # the server's maximum wins
+        lifetime = seconds
+        if max_seconds and seconds > int(max_seconds):  # the server's maximum wins
+            lifetime = int(max_seconds)
+            if warnings is not None:
+                warnings.append("requested expiration of %d seconds shortened to %d seconds" % (seconds, lifetime))
         now = int(time.time())
         exp = now + lifetime
-        spec.update(expirationSeconds=seconds, audiences=audiences)
+        spec.update(expirationSeconds=lifetime, audiences=audiences)
         spec.setdefault("boundObjectRef", None)
         out = {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
-               "metadata": {"name": name, "namespace": ns, "creationTimestamp": None}, "spec": spec,
+               "metadata": {"name": name, "namespace": ns, "uid": sa["metadata"]["uid"],
+                            "creationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
+               "spec": spec,
                "status": {"token": "", "expirationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(exp))}}
-        if dry_run:
-            return out
+        del dry_run  # issued all the same, as the real server does
         claims = {"aud": audiences, "exp": exp, "iat": now, "nbf": now, "iss": ISSUER, "jti": str(uuid.uuid4()),
                   "kubernetes.io": {"namespace": ns, "serviceaccount": {"name": name, "uid": sa["metadata"]["uid"]}},
                   "sub": "system:serviceaccount:%s:%s" % (ns, name)}

@@ -322,7 +322,7 @@ class Api:
         except ValueError as exc:
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format: %s" % exc) from exc
         return self.lab.users.bound.request(sa, request, float(self.lab.settings.get("token_max_expiration_seconds") or 0),
-                                            dry_run=ctx["dry_run"])
+                                            dry_run=ctx["dry_run"], warnings=ctx.setdefault("warnings", []))
 
     def _list(self, res, namespace, query):
         labels = kube.label_matcher(query.get("labelSelector"))

@@ -155,8 +155,8 @@ def drift_lines(report):
                 lines.append("  %s:%s %s: %s" % (diff["host"], diff["path"], diff["registry"], _registry_drift(diff["change"])))
             elif name in ("pull_secrets", "host_files"):
                 where = diff.get("host", "") + (":" if diff.get("host") else "") + diff.get("path", diff.get("secret", ""))
-                lines.append("  %s %s: %s%s" % (where, diff["registry"], _entry_drift(diff),
-                                                 " (%s)" % diff["reason"] if diff.get("reason") else ""))
+                why = " (%s)" % diff["reason"] if diff.get("reason") else ""
+                lines.append("  %s %s: %s%s" % (where, diff["registry"], _entry_drift(diff), why))
             else:
                 where = "%s/%s:%s" % (diff["namespace"], diff["stream"], diff["tag"])
                 if diff["status"] != "Success":

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 COLL := build/ansible_collections/ocp/registry
-APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman
+APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman chromium
 GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py $(HOME)/.ansible/test/cache/get_pip_25_2.py
 
 .PHONY: help setup venv packages lab lab-stop collection sanity units lab-tests integration test demo docs bench clean
@@ -13,9 +13,10 @@ help:
 	@echo "make setup      install system packages and the .venv (done by every target that needs it)"
 	@echo "make test       the whole suite: sanity, unit, lab and integration tests against the lab"
 	@echo "make demo       start the lab and run playbooks/site.yml against it"
-	@echo "make lab        start the lab in the background; make lab-stop stops it"
+	@echo "make lab        start the lab in the background (CLUSTERS=N for N clusters); make lab-stop stops it"
 	@echo "make docs       render module documentation into docs/modules"
 	@echo "make bench      the side-by-side benchmark against kubernetes.core, community.okd and containers.podman"
+	@echo "make bench-fleet  a no-op drift check of 20 clusters against one (CLUSTERS=N to change)"
 
 setup: packages venv
 
@@ -36,8 +37,9 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 
 venv: $(BIN)/activate
 
+# CLUSTERS=N starts N clusters (each its own API emulator and state, sharing the registries); default 1
 lab: packages venv
-	$(BIN)/python -m tests.lab.labctl start
+	$(BIN)/python -m tests.lab.labctl start --clusters $(or $(CLUSTERS),1)
 
 lab-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.lab.labctl stop; else echo "lab: not running"; fi
@@ -78,5 +80,9 @@ docs: venv collection
 bench: setup collection
 	tests/bench/run.sh $(BENCH_ARGS)
 
+# a no-op drift check of CLUSTERS clusters (default 20) against one, with a lab of its own (.lab-fleet)
+bench-fleet: setup collection
+	$(BIN)/python tests/bench/fleet.py --clusters $(or $(CLUSTERS),20) $(BENCH_ARGS)
+
 clean: lab-stop
-	rm -rf build .venv .venv-newest .venv-bench .lab .lab-newest tests/output
+	rm -rf build .venv .venv-newest .venv-bench .lab .lab-newest .lab-fleet tests/output

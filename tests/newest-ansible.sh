@@ -25,7 +25,7 @@ echo "newest leg: $version on Python $pyver"
   | grep -E "passed|failed|error" | tail -3; exit "${PIPESTATUS[0]}") || exit 1
 # a lab of its own, so that this leg runs alongside the first one
 export LAB_DIR=$ROOT/.lab-newest
-"$ROOT/.venv/bin/python" -m tests.lab.labctl start || exit 1
+"$ROOT/.venv/bin/python" -m tests.lab.labctl start --clusters 3 || exit 1
 trap '"$ROOT/.venv/bin/python" -m tests.lab.labctl stop >/dev/null' EXIT
 INTEGRATION_OUT=$ROOT/tests/output/integration-newest ANSIBLE_PLAYBOOK="$venv/bin/ansible-playbook" \
   ANSIBLE_PYTHON="$venv/bin/python" tests/integration/run.sh

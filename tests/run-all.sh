@@ -43,7 +43,8 @@ check_lab_stopped() {
 }
 
 make --no-print-directory collection >/dev/null || exit 1
-step "lab start" "$VENV/python" -m tests.lab.labctl start
+# three clusters: the fleet target and the sliced AWX jobs use them all, every other test the first
+step "lab start" "$VENV/python" -m tests.lab.labctl start --clusters 3
 cp .lab/pids .lab/pids.last 2>/dev/null
 step "sanity" make --no-print-directory sanity
 step "units" make --no-print-directory units

@@ -35,6 +35,12 @@ class PullSecret(object):
         self.conflicts = 0
         self.accounts = {}
         self.link_views = {}
+        self.prefetched = None
+
+    def prefetch(self):
+        """Read the Secret now (its first attempt uses this read): a run over several Secrets reads them all before
+        the first write, so an unreachable API server or a broken Secret stops it with nothing written."""
+        self.prefetched = self._read()
 
     def problems(self):
         """What is wrong with the names, before any request."""
@@ -73,6 +79,9 @@ class PullSecret(object):
         return result
 
     def _read(self):
+        if self.prefetched is not None:
+            found, self.prefetched = self.prefetched, None
+            return found
         secret = self.client.get(RESOURCES["secret"], self.name, self.namespace, missing_ok=True)
         if secret is None:
             return None, b"", dockerconfig.load(b"")

@@ -287,8 +287,18 @@ def run_all(client, params, check_mode):
                                        params.get("registry_validate_certs"))
     results, before, after = [], {}, {}
     for manager in managers:
+        if manager.params.get("state") != "absent":
+            manager.prefetch()  # every Secret read before the first write
+    for manager in managers:
         manager.params = dict(manager.params, validate_credentials=False)
-        one = manager.run()
+        try:
+            one = manager.run()
+        except (ClusterError, PullSecretError) as exc:
+            written = ["%s/%s" % (r["namespace"], r["name"]) for r in results if r["changed"]]
+            raise PullSecretError("Secret %s/%s: %s; %s" % (
+                manager.namespace, manager.name, exc,
+                "written before it in this run: %s; run again to finish" % ", ".join(written) if written and
+                not check_mode else "nothing was written"))
         key = "%s/%s" % (manager.namespace, manager.name)
         diff = one.pop("diff", None) or {}
         before[key], after[key] = diff.get("before"), diff.get("after")

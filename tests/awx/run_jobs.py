@@ -16,6 +16,7 @@ import tempfile
 
 import ansible_runner
 import requests
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -45,6 +46,66 @@ def run_job(private, playbook, lab, extravars=None):
                               verbosity=1)
 
 
+def fleet_jobs(private, lab, failures):
+    """A fleet as AWX runs it: the lab's clusters in one inventory whose connections come from a custom credential
+    (injected as the extra variable registry_fleet_auth), and a sliced job template: each slice a job of its own
+    with its share of the hosts as the limit, as AWX splits them. Every cluster is configured and checked exactly
+    once across the slices. Returns the secrets it planted (the clusters' tokens)."""
+    path = os.path.join(lab["LAB_DIR"], "fleet.yml")
+    with open(path, encoding="utf-8") as handle:
+        inventory = yaml.safe_load(handle)
+    clusters = inventory["all"]["children"]["cluster"]
+    if len(clusters["hosts"]) < 2:
+        print("fleet: the lab runs one cluster; the sliced fleet jobs need make lab CLUSTERS=2 or more")
+        failures.append("the lab runs one cluster: start it with CLUSTERS=3 for the fleet jobs")
+        return []
+    fleet_auth = {}
+    for name, host_vars in clusters["hosts"].items():
+        fleet_auth[name] = host_vars.pop("registry_cluster_auth")
+        reset = requests.post(fleet_auth[name]["host"] + "/lab/reset", verify=lab["LAB_CA_FILE"], timeout=30,
+                              headers={"Authorization": "Bearer " + fleet_auth[name]["api_key"]})
+        reset.raise_for_status()
+    # what the inventory says once for every cluster: the connection comes from the credential, per cluster
+    clusters.setdefault("vars", {})["registry_cluster_auth"] = "{{ registry_fleet_auth[inventory_hostname] }}"
+    inventory["all"]["vars"]["ansible_python_interpreter"] = sys.executable
+    fleet_dir = os.path.join(private, "fleet")
+    os.makedirs(os.path.join(fleet_dir, "inventory"))
+    shutil.copytree(os.path.join(ROOT, "playbooks"), os.path.join(fleet_dir, "project"))
+    with open(os.path.join(fleet_dir, "inventory", "hosts.yml"), "w", encoding="utf-8") as handle:
+        yaml.safe_dump(inventory, handle)
+    hosts = sorted(list(clusters["hosts"]) + list(inventory["all"]["children"]["registry_hosts"]["hosts"]))
+    slices = 2
+    checked = {}
+    for playbook in ("site.yml", "drift.yml"):
+        for index in range(slices):
+            limit = hosts[index::slices] + ["localhost"]
+            report = os.path.join(fleet_dir, "drift-slice-%d.json" % index)
+            extravars = {"registry_fleet_auth": fleet_auth, "drift_report_path": report}
+            job = ansible_runner.run(private_data_dir=fleet_dir, playbook=playbook, limit=",".join(limit),
+                                     inventory=os.path.join(fleet_dir, "inventory"), extravars=extravars,
+                                     envvars={"ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build"),
+                                              "ANSIBLE_NOCOLOR": "1", "LAB_DIR": lab["LAB_DIR"],
+                                              **{k: v for k, v in lab.items() if k.startswith("LAB_REGISTR")
+                                                 or k == "LAB_SOURCE_UNREACHABLE"}},
+                                     suppress_env_files=True, quiet=True)
+            share = ", ".join(limit[:-1])
+            print("fleet %s slice %d/%d (%s): status %s" % (playbook, index + 1, slices, share, job.status))
+            if job.status != "successful":
+                failures.append("fleet %s slice %d ended %s: %s" % (playbook, index, job.status, job.stdout.read()[-3000:]))
+                continue
+            if playbook == "drift.yml":
+                with open(report, encoding="utf-8") as handle:
+                    result = json.load(handle)
+                for name, cluster in result["clusters"].items():
+                    if name in clusters["hosts"] and name in limit:
+                        checked.setdefault(name, []).append(cluster["drift"])
+    if sorted(checked) != sorted(clusters["hosts"]) or any(values != [False] for values in checked.values()):
+        failures.append("the sliced drift jobs did not check every cluster once, without drift: %s" % checked)
+    else:
+        print("fleet: %d clusters configured and checked across %d slices, each once, no drift" % (len(checked), slices))
+    return [auth["api_key"] for auth in fleet_auth.values()]
+
+
 def main():
     lab = labenv.read()
     reset = requests.post(lab["LAB_CONTROL_URL"] + "/reset", headers={"Authorization": "Bearer " + lab["LAB_ADMIN_TOKEN"]},
@@ -70,16 +131,20 @@ def main():
             for event in events:
                 if event.get("event") == "playbook_on_stats":
                     stats[playbook] = (event.get("event_data") or {}).get("artifact_data") or {}
+        fleet_secrets = fleet_jobs(private, lab, failures)
         if stats.get("drift.yml", {}).get("drift") is not False:
             failures.append("drift.yml did not hand drift=false to AWX: %s" % stats.get("drift.yml"))
         if "image_streams_moved" not in stats.get("site.yml", {}):
             failures.append("site.yml did not hand image_streams_moved to AWX: %s" % stats.get("site.yml"))
-        secrets = planted(lab)
+        secrets = planted(lab) + fleet_secrets
         scanned = 0
-        for directory, _dirs, files in os.walk(os.path.join(private, "artifacts")):
+        walked = [(root, directory, files) for root in (os.path.join(private, "artifacts"),
+                                                        os.path.join(private, "fleet", "artifacts"))
+                  for directory, _dirs, files in os.walk(root)]
+        for root, directory, files in walked:
             for name in files:
                 path = os.path.join(directory, name)
-                if name == "command" and os.path.dirname(directory) == os.path.join(private, "artifacts"):
+                if name == "command" and os.path.dirname(directory) == root:
                     # ansible-runner's record of its own input (the command and the environment it was given,
                     # the injected credential included), written 0600; not output of the job
                     if os.stat(path).st_mode & 0o077:
@@ -99,7 +164,7 @@ def main():
     if failures:
         print("\n".join(failures))
         sys.exit(1)
-    print("both jobs ran as AWX runs them, and no planted secret reached an event or artifact")
+    print("the jobs ran as AWX runs them (the fleet sliced), and no planted secret reached an event or artifact")
 
 
 if __name__ == "__main__":

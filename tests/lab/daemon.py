@@ -50,6 +50,7 @@ class Lab:
             self.openshift.reset()
             self.settings.clear()
             self.settings.update(openshift.DEFAULT_SETTINGS)
+            self.settings.update(self.config.get("settings") or {})  # this cluster's own (its apps domain)
             for res, obj in openshift.initial_objects(self.config["registries"], self.service_ca, self.ingress_ca):
                 self.store.put(res, obj)
             self.openshift.reconcile()
@@ -109,12 +110,14 @@ def main():
                          pushers=(token_reg["push_user"],))
     integrated = config["integrated_registry"]
     cluster_issuer = ClusterTokenIssuer(lab.signing_key, integrated["issuer"], integrated["service"], lab.users)
-    tokens = server.serve_tls(token_handler({"/token": issuer}), config["token_port"], config["api_cert"],
-                              config["api_key"])
+    servers = [api]
+    if config.get("serve_token_issuer", True):
+        servers.append(server.serve_tls(token_handler({"/token": issuer}), config["token_port"], config["api_cert"],
+                                        config["api_key"]))
     # the integrated registry's token endpoint sits behind the same route, with the router's certificate
-    realm = server.serve_tls(token_handler({"/openshift/token": cluster_issuer}), integrated["realm_port"],
-                             integrated["cert"], integrated["key"])
-    for httpd in (api, tokens, realm):
+    servers.append(server.serve_tls(token_handler({"/openshift/token": cluster_issuer}), integrated["realm_port"],
+                                    integrated["cert"], integrated["key"]))
+    for httpd in servers:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
     lab.openshift.start()
     done = threading.Event()
@@ -123,7 +126,7 @@ def main():
     print("lab api ready on 127.0.0.1:%d" % config["api_port"], flush=True)
     done.wait()
     lab.openshift.stop.set()
-    for httpd in (api, tokens, realm):
+    for httpd in servers:
         httpd.shutdown()
 
 

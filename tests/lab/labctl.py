@@ -1,7 +1,9 @@
 """Start and stop the lab: `python -m tests.lab.labctl start|stop|status` from the project root.
 
-start: certificates, htpasswd, two docker-registry instances (basic auth, bearer token), the API emulator
-with its token issuer, seeded images, then .lab/kubeconfig and .lab/lab.env. stop: every process by PID.
+start [--clusters N]: certificates, htpasswd, the docker-registry instances, one API emulator per cluster (the
+first also serves the registry token issuer), seeded images, then .lab/kubeconfig and .lab/lab.env (the first
+cluster), .lab/clusters/lab-<n>/ for the others, and .lab/fleet.yml (an inventory of them all). stop: every
+process by PID.
 """
 
 from __future__ import annotations
@@ -83,7 +85,16 @@ def wait_https(url: str, ca_file: str, proc, name: str, timeout: float = 10.0):
     raise SystemExit("lab: %s did not answer on %s within %.0fs" % (name, url, timeout))
 
 
-def start():
+def cluster_name(index: int) -> str:
+    """Cluster 1 is the lab's single cluster (its files at the top of .lab); the others live under .lab/clusters/."""
+    return "lab" if index == 1 else "lab-%d" % index
+
+
+def cluster_dir(index: int) -> str:
+    return LAB_DIR if index == 1 else os.path.join(LAB_DIR, "clusters", cluster_name(index))
+
+
+def start(clusters: int = 1):
     began = time.time()
     if os.path.exists(PIDS):
         stop(quiet=True)
@@ -100,12 +111,8 @@ def start():
     private_ca, private_ca_key = pki.make_ca(pki_dir, "private-registry-ca")
     private_cert, private_key = pki.make_leaf(pki_dir, "registry-private", private_ca, private_ca_key)
     service_ca, _dummy = pki.make_ca(pki_dir, "openshift-service-serving-signer")
-    # the ingress operator's CA: it signs the routers' default certificate, which the registry's routes present
-    ingress_ca, ingress_ca_key = pki.make_ca(pki_dir, "ingress-operator")
-    integrated_cert, integrated_key = pki.make_leaf(pki_dir, "router-default", ingress_ca, ingress_ca_key,
-                                                    dns_names=("*." + APPS_DOMAIN,))
 
-    ports = {name: free_port() for name in ("api", "token", "unreachable", "integrated", "integrated-realm") + REGISTRIES}
+    ports = {name: free_port() for name in ("token", "unreachable") + REGISTRIES}
 
     def password():
         return secrets.token_urlsafe(18)
@@ -142,66 +149,126 @@ def start():
         storage = os.path.join(LAB_DIR, "registry-" + name)
         os.makedirs(storage, mode=0o700)
         registry_config(config_file, port, storage, cert, key, auth.get(name))
-    tokens = {user: secrets.token_urlsafe(32) for user in ("admin", "viewer", "editor")}
-    integrated_dir = os.path.join(LAB_DIR, "registry-integrated")
-    os.makedirs(integrated_dir, mode=0o700)
-    integrated = {"port": ports["integrated"], "cert": integrated_cert, "key": integrated_key, "ingress_ca": ingress_ca,
-                  "token_cert": token_cert, "realm": "https://127.0.0.1:%d/openshift/token" % ports["integrated-realm"],
-                  "realm_port": ports["integrated-realm"],
-                  "service": "image-registry.openshift-image-registry.svc:5000", "issuer": "lab-integrated-registry",
-                  "events_url": "https://127.0.0.1:%d/lab/registry/events" % ports["api"],
-                  "events_token": tokens["admin"], "dir": integrated_dir, "log_dir": os.path.join(LAB_DIR, "logs")}
-    config = {"api_port": ports["api"], "token_port": ports["token"], "api_cert": api_cert, "api_key": api_key,
-              "ca_file": ca_cert, "service_ca_file": service_ca, "token_key": token_key,
-              "token_service": token_service, "token_issuer_name": token_issuer, "tokens": tokens, "registries": regs,
-              "integrated_registry": integrated}
-    config_path = os.path.join(LAB_DIR, "lab.json")
-    with open(config_path, "w", encoding="utf-8") as handle:
-        json.dump(config, handle, indent=2)
-    os.chmod(config_path, 0o600)
-
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    api = spawn("api", [sys.executable, "-m", "tests.lab.daemon", config_path], env=env)
-    for name in regs:
-        procs[name] = spawn("registry-" + name, ["docker-registry", "serve",
-                                                 os.path.join(LAB_DIR, "registry-%s.yml" % name)])
-    api_url = "https://127.0.0.1:%d" % ports["api"]
-    wait_https(api_url + "/version", ca_cert, api, "api")
-    for name, reg in regs.items():
-        wait_https("%s://%s/v2/" % (reg.get("scheme", "https"), reg["host"]), reg.get("ca_file", ca_cert),
-                   procs[name], "registry-" + name)
-    seed_all(regs, ca_cert)
     # what a host that talks to every lab registry trusts: the lab CA and the private registry's own CA
     bundle = os.path.join(pki_dir, "registries-ca-bundle.crt")
     with open(bundle, "w", encoding="utf-8") as handle:
         for path in (ca_cert, private_ca):
             with open(path, encoding="utf-8") as part:
                 handle.write(part.read())
-
-    write_kubeconfig(api_url, ca_cert, tokens)
-    env_lines = {
-        "LAB_DIR": LAB_DIR, "LAB_API_URL": api_url, "LAB_CA_FILE": ca_cert, "LAB_UNTRUSTED_CA_FILE": other_ca,
-        "LAB_KUBECONFIG": os.path.join(LAB_DIR, "kubeconfig"),
-        "LAB_ADMIN_TOKEN": tokens["admin"], "LAB_VIEWER_TOKEN": tokens["viewer"], "LAB_EDITOR_TOKEN": tokens["editor"],
-        "LAB_CONTROL_URL": api_url + "/lab", "LAB_TOKEN_ISSUER_URL": "https://127.0.0.1:%d/token" % ports["token"],
+    shared = {"api_cert": api_cert, "api_key": api_key, "ca_file": ca_cert, "service_ca_file": service_ca,
+              "token_key": token_key, "token_cert": token_cert, "token_service": token_service,
+              "token_issuer_name": token_issuer, "token_port": ports["token"], "registries": regs}
+    shared_env = {
+        "LAB_CA_FILE": ca_cert, "LAB_UNTRUSTED_CA_FILE": other_ca,
+        "LAB_TOKEN_ISSUER_URL": "https://127.0.0.1:%d/token" % ports["token"],
         "LAB_SOURCE_UNREACHABLE": "127.0.0.1:%d" % ports["unreachable"],
-        "LAB_SERVICE_CA_FILE": service_ca,
-        "LAB_REGISTRIES_CA_BUNDLE": bundle,
-        "LAB_INTEGRATED_REGISTRY": "127.0.0.1:%d" % ports["integrated"],
-        "LAB_INGRESS_CA_FILE": ingress_ca,
+        "LAB_SERVICE_CA_FILE": service_ca, "LAB_REGISTRIES_CA_BUNDLE": bundle,
     }
     for name, reg in regs.items():
         prefix = "LAB_REGISTRY_" + name.upper()
-        env_lines[prefix] = reg["host"]
+        shared_env[prefix] = reg["host"]
         for field in ("user", "password", "push_user", "push_password", "ca_file"):
             if reg.get(field):
-                env_lines["%s_%s" % (prefix, field.upper())] = reg[field]
-    path = os.path.join(LAB_DIR, "lab.env")
+                shared_env["%s_%s" % (prefix, field.upper())] = reg[field]
+
+    apis = [spawn_cluster(index, shared) for index in range(1, clusters + 1)]
+    for name in regs:
+        procs[name] = spawn("registry-" + name, ["docker-registry", "serve",
+                                                 os.path.join(LAB_DIR, "registry-%s.yml" % name)])
+    for api, url, name in apis:
+        wait_https(url + "/version", ca_cert, api, name)
+    for name, reg in regs.items():
+        wait_https("%s://%s/v2/" % (reg.get("scheme", "https"), reg["host"]), reg.get("ca_file", ca_cert),
+                   procs[name], "registry-" + name)
+    seed_all(regs, ca_cert)
+    envs = [write_cluster_files(index, shared_env) for index in range(1, clusters + 1)]
+    write_fleet_inventory(envs)
+    print("lab: %d cluster(s) ready in %.1fs (API %s); source %s" % (
+        clusters, time.time() - began, envs[0]["LAB_API_URL"], os.path.join(LAB_DIR, "lab.env")))
+
+
+def spawn_cluster(index: int, shared: dict):
+    """One cluster's API emulator (its own state, tokens, integrated registry, ingress CA); returns (proc, url, name)."""
+    name = cluster_name(index)
+    base = cluster_dir(index)
+    os.makedirs(base, mode=0o700, exist_ok=True)
+    pki_dir = os.path.join(base, "pki")
+    os.makedirs(pki_dir, mode=0o700, exist_ok=True)
+    apps_domain = APPS_DOMAIN if index == 1 else "apps.%s.ocp.example" % name
+    # the ingress operator's CA: it signs the routers' default certificate, which the registry's routes present
+    ingress_ca, ingress_ca_key = pki.make_ca(pki_dir, "ingress-operator")
+    router_cert, router_key = pki.make_leaf(pki_dir, "router-default", ingress_ca, ingress_ca_key,
+                                            dns_names=("*." + apps_domain,))
+    ports = {part: free_port() for part in ("api", "integrated", "integrated-realm")}
+    tokens = {user: secrets.token_urlsafe(32) for user in ("admin", "viewer", "editor")}
+    integrated_dir = os.path.join(base, "registry-integrated")
+    os.makedirs(integrated_dir, mode=0o700)
+    integrated = {"port": ports["integrated"], "cert": router_cert, "key": router_key, "ingress_ca": ingress_ca,
+                  "token_cert": shared["token_cert"],
+                  "realm": "https://127.0.0.1:%d/openshift/token" % ports["integrated-realm"],
+                  "realm_port": ports["integrated-realm"],
+                  "service": "image-registry.openshift-image-registry.svc:5000", "issuer": "lab-integrated-registry",
+                  "events_url": "https://127.0.0.1:%d/lab/registry/events" % ports["api"],
+                  "events_token": tokens["admin"], "dir": integrated_dir, "log_dir": os.path.join(LAB_DIR, "logs"),
+                  "log_name": "registry-integrated" if index == 1 else "registry-integrated-" + name}
+    # the token-auth registry's issuer is shared: the first cluster's process serves it
+    config = dict(shared, name=name, api_port=ports["api"], tokens=tokens, integrated_registry=integrated,
+                  settings={"apps_domain": apps_domain}, serve_token_issuer=index == 1)
+    config_path = os.path.join(base, "lab.json")
+    with open(config_path, "w", encoding="utf-8") as handle:
+        json.dump(config, handle, indent=2)
+    os.chmod(config_path, 0o600)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    log_name = "api" if index == 1 else "api-" + name
+    proc = spawn(log_name, [sys.executable, "-m", "tests.lab.daemon", config_path], env=env)
+    return proc, "https://127.0.0.1:%d" % ports["api"], log_name
+
+
+def write_cluster_files(index: int, shared_env: dict) -> dict:
+    """The cluster's kubeconfig and lab.env (shared registries, its own API, tokens and integrated registry)."""
+    base = cluster_dir(index)
+    with open(os.path.join(base, "lab.json"), encoding="utf-8") as handle:
+        config = json.load(handle)
+    api_url = "https://127.0.0.1:%d" % config["api_port"]
+    tokens = config["tokens"]
+    kubeconfig = write_kubeconfig(base, config["name"], api_url, config["ca_file"], tokens)
+    env_lines = {"LAB_DIR": LAB_DIR, "LAB_CLUSTER": config["name"], "LAB_API_URL": api_url,
+                 "LAB_KUBECONFIG": kubeconfig, "LAB_ADMIN_TOKEN": tokens["admin"],
+                 "LAB_VIEWER_TOKEN": tokens["viewer"], "LAB_EDITOR_TOKEN": tokens["editor"],
+                 "LAB_CONTROL_URL": api_url + "/lab",
+                 "LAB_INTEGRATED_REGISTRY": "127.0.0.1:%d" % config["integrated_registry"]["port"],
+                 "LAB_INGRESS_CA_FILE": config["integrated_registry"]["ingress_ca"]}
+    env_lines.update(shared_env)
+    path = os.path.join(base, "lab.env")
     with open(path, "w", encoding="utf-8") as handle:
         for key, value in env_lines.items():
             handle.write("export %s='%s'\n" % (key, value))
     os.chmod(path, 0o600)
-    print("lab: ready in %.1fs (API %s); source %s" % (time.time() - began, api_url, path))
+    return env_lines
+
+
+def write_fleet_inventory(envs: list):
+    """.lab/fleet.yml: the lab's inventory with one host per cluster (its own connection options, its hosts) and
+    one host (lab-node-<n>) per cluster in registry_hosts; shared settings stay the lab inventory's group vars."""
+    with open(os.path.join(ROOT, "tests", "lab", "inventory.yml"), encoding="utf-8") as handle:
+        base = yaml.safe_load(handle)
+    groups = base["all"]["children"]
+    clusters, nodes = {}, {}
+    for index, env in enumerate(envs, start=1):
+        cluster = "lab-cluster" if index == 1 else "lab-cluster-%d" % index
+        node = "lab-node-1" if index == 1 else "lab-node-%d" % index
+        clusters[cluster] = {"registry_cluster_auth": {"host": env["LAB_API_URL"], "api_key": env["LAB_ADMIN_TOKEN"],
+                                                       "ca_cert": env["LAB_CA_FILE"]},
+                             "lab_env_file": os.path.join(cluster_dir(index), "lab.env"),
+                             "lab_integrated_registry": env["LAB_INTEGRATED_REGISTRY"]}
+        nodes[node] = {"registry_cluster": cluster, "lab_integrated_registry": env["LAB_INTEGRATED_REGISTRY"]}
+    groups["cluster"]["hosts"] = clusters
+    groups["registry_hosts"]["hosts"] = nodes
+    path = os.path.join(LAB_DIR, "fleet.yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("# written by `make lab CLUSTERS=%d`: the lab inventory with every cluster of the lab\n" % len(envs))
+        yaml.safe_dump(base, handle, sort_keys=False)
+    os.chmod(path, 0o600)
 
 
 def seed_all(regs, ca_cert):
@@ -219,20 +286,21 @@ def seed_all(regs, ca_cert):
             done.result()
 
 
-def write_kubeconfig(api_url, ca_cert, tokens):
+def write_kubeconfig(base, name, api_url, ca_cert, tokens) -> str:
     with open(ca_cert, "rb") as handle:
         ca_data = base64.b64encode(handle.read()).decode()
     kubeconfig = {
         "apiVersion": "v1", "kind": "Config", "current-context": "admin",
-        "clusters": [{"name": "lab", "cluster": {"server": api_url, "certificate-authority-data": ca_data}}],
+        "clusters": [{"name": name, "cluster": {"server": api_url, "certificate-authority-data": ca_data}}],
         "users": [{"name": user, "user": {"token": token}} for user, token in tokens.items()],
-        "contexts": [{"name": user, "context": {"cluster": "lab", "user": user, "namespace": "default"}}
+        "contexts": [{"name": user, "context": {"cluster": name, "user": user, "namespace": "default"}}
                      for user in tokens],
     }
-    path = os.path.join(LAB_DIR, "kubeconfig")
+    path = os.path.join(base, "kubeconfig")
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(kubeconfig, handle)
     os.chmod(path, 0o600)
+    return path
 
 
 def stop(quiet=False):
@@ -281,9 +349,13 @@ def _alive(pid: int) -> bool:
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("--clusters", type=int, default=int(os.environ.get("CLUSTERS") or 1),
+                        help="how many clusters (each its own API emulator and state, sharing the registries)")
     args = parser.parse_args()
     if args.action == "start":
-        start()
+        if args.clusters < 1:
+            raise SystemExit("lab: --clusters must be at least 1")
+        start(args.clusters)
     elif args.action == "stop":
         stop()
     else:

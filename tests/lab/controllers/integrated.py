@@ -92,7 +92,8 @@ class IntegratedRegistry(Controller):
         with open(path, "w", encoding="utf-8") as handle:
             yaml.safe_dump(cfg, handle)
         os.chmod(path, 0o600)
-        log = open(os.path.join(self.config["log_dir"], "registry-integrated.log"), "ab")  # pylint: disable=consider-using-with
+        log_path = os.path.join(self.config["log_dir"], self.config.get("log_name", "registry-integrated") + ".log")
+        log = open(log_path, "ab")  # pylint: disable=consider-using-with
         # the notifications go to the API over TLS: Go's verifier reads SSL_CERT_FILE for the lab CA
         env = dict(os.environ, SSL_CERT_FILE=self.lab.ca_file)
         # same process group as the lab daemon, so stopping the lab stops it too

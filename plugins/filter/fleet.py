@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the ocp.registry collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The drift report of a fleet: one report per cluster (its own areas and the hosts that belong to it), the
+clusters that drifted or could not be checked named in the summary, and the same report as a static HTML page."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible.module_utils.six import string_types
+
+from ansible_collections.ocp.registry.plugins.filter.drift import drift_lines, drift_report
+
+try:  # Python 3
+    from html import escape
+except ImportError:  # pragma: no cover
+    from cgi import escape  # pylint: disable=deprecated-module
+
+NO_CLUSTER = "(hosts without registry_cluster)"
+CLUSTER_PARTS = (("registry", "integrated_registry_result"), ("image_pruner", "integrated_registry_pruner_result"),
+                 ("image_policy", "image_policy_result"), ("image_mirrors", "image_mirrors_result"),
+                 ("credentials", "registry_credentials_result"), ("imports", "image_streams_result"))
+HOST_PARTS = (("host_credentials", "registry_credentials_result"), ("host_registries", "host_registries_result"))
+
+
+def _get(mapping, key):
+    try:
+        value = mapping[key]
+    except (KeyError, TypeError):
+        return None
+    return value
+
+
+def host_cluster(host_vars, clusters):
+    """The cluster a host belongs to: its registry_cluster, or the only cluster of a one-cluster inventory."""
+    named = _get(host_vars, "registry_cluster")
+    if named:
+        return named
+    return clusters[0] if len(clusters) == 1 else NO_CLUSTER
+
+
+def fleet_drift_report(clusters, hostvars, hosts=None):
+    """Per cluster, the drift report of its check-mode results and of its hosts' results.
+
+    clusters and hosts are inventory names (the cluster group and the hosts group); hostvars is Ansible's. A
+    cluster whose checks did not complete (drift_checked is not set: its API was down, a task failed) is reported
+    as not checked, never as clean.
+    """
+    clusters = list(clusters or [])
+    by_cluster = dict((name, []) for name in clusters)
+    for host in hosts or []:
+        by_cluster.setdefault(host_cluster(_get(hostvars, host), clusters), []).append(host)
+    reports = {}
+    for name in list(by_cluster):
+        own = _get(hostvars, name) if name in clusters else None
+        collected = {}
+        if own is not None:
+            for part, var in CLUSTER_PARTS:
+                collected[part] = _get(own, var)
+        for part, var in HOST_PARTS:
+            collected[part] = [dict(host=host, result=_get(_get(hostvars, host), var)) for host in by_cluster[name]
+                               if _get(_get(hostvars, host), var) is not None]
+        report = drift_report(collected)
+        report["hosts"] = sorted(by_cluster[name])
+        report["checked"] = name not in clusters or bool(_get(own, "drift_checked"))
+        if not report["checked"]:
+            report["summary"] = "not checked: the checks of this cluster did not complete (see its failed task)"
+        reports[name] = report
+    return _combine(reports, clusters)
+
+
+def _combine(reports, clusters):
+    drifted = sorted(name for name, report in reports.items() if report["checked"] and report["drift"])
+    unchecked = sorted(name for name, report in reports.items() if not report["checked"])
+    areas = {}
+    for name in sorted(reports):
+        for area, value in reports[name]["areas"].items():
+            merged = areas.setdefault(area, dict(matches=True, differences=[]))
+            merged["matches"] = merged["matches"] and value["matches"]
+            for diff in value["differences"]:
+                merged["differences"].append(dict(diff, cluster=name))
+    total = sum(report["differences"] for report in reports.values())
+    if len(reports) == 1 and not unchecked:
+        summary = list(reports.values())[0]["summary"]
+    else:
+        parts = []
+        if drifted:
+            parts.append("drift in %d of %d clusters: %s" % (len(drifted), len(reports), "; ".join(
+                "%s (%s)" % (name, ", ".join(reports[name]["drifted_areas"])) for name in drifted)))
+        if unchecked:
+            parts.append("not checked: %s" % ", ".join(unchecked))
+        if not parts:
+            parts.append("no drift in %d clusters" % len(reports))
+        summary = "; ".join(parts)
+    return dict(drift=bool(drifted), summary=summary, differences=total, drifted_clusters=drifted,
+                unchecked_clusters=unchecked,
+                drifted_areas=sorted(set(a for name in drifted for a in reports[name]["drifted_areas"])),
+                areas=areas, clusters=reports)
+
+
+def fleet_drift_lines(report):
+    """Lines for people: one cluster as before, a fleet cluster by cluster."""
+    clusters = report.get("clusters") or {}
+    if len(clusters) == 1 and not report.get("unchecked_clusters"):
+        return drift_lines(list(clusters.values())[0])
+    lines = [report["summary"]]
+    for name in sorted(clusters):
+        cluster = clusters[name]
+        if not cluster["checked"]:
+            lines.append("[%s] %s" % (name, cluster["summary"]))
+            continue
+        lines.extend("[%s] %s" % (name, line) for line in drift_lines(cluster))
+    return lines
+
+
+def drift_repairs(report, host, clusters):
+    """What drift.yml repairs on this inventory host: a cluster's own drifted areas, or a host's areas that drifted
+    for that host. Clusters that matched, and hosts that matched, get nothing."""
+    if not report:
+        return []
+    reports = report.get("clusters") or {}
+    if host in reports and host in (clusters or []):
+        return list(reports[host].get("drifted_areas") or []) if reports[host].get("checked") else []
+    out = []
+    for cluster in reports.values():
+        for area, value in cluster["areas"].items():
+            if any(diff.get("host") == host for diff in value["differences"]) and area not in out:
+                out.append(area)
+    return sorted(out)
+
+
+def hosts_with(names, hostvars, fact):
+    """The inventory names whose fact is set and true (a play's way of saying it got there)."""
+    return [name for name in names or [] if _get(_get(hostvars, name), fact)]
+
+
+# ------------------------------------------------------------------------------------------- the HTML page
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1d1d1f; }
+h1 { font-size: 1.4em; } p.summary { font-weight: 600; }
+table { border-collapse: collapse; margin-top: 1em; }
+th, td { border: 1px solid #c8c8cc; padding: 0.35em 0.7em; text-align: left; vertical-align: top; }
+th { background: #f0f0f3; } th[scope="row"] { white-space: nowrap; }
+td.match { background: #e3f6e6; color: #1b6b2a; }
+td.drift { background: #fde4e1; color: #8a1c10; }
+td.unchecked { background: #fff4d6; color: #7a5b00; }
+td.none { color: #8e8e93; }
+details summary { cursor: pointer; font-weight: 600; }
+details ul { margin: 0.3em 0 0 0; padding-left: 1.2em; font-weight: normal; }
+code { font-size: 0.9em; }
+"""
+
+
+def _describe(area, diff):
+    """One difference in words, as the report carries it (secrets are masked by the modules, never present)."""
+    where = diff.get("host", "")
+    if "field" in diff:
+        return "<code>%s</code>: live <code>%s</code>, desired <code>%s</code>" % (
+            escape(_text(diff["field"])), escape(_text(diff.get("live"))), escape(_text(diff.get("desired"))))
+    if area == "imagestream_tags":
+        text = "%s/%s:%s" % (diff.get("namespace"), diff.get("stream"), diff.get("tag"))
+        if diff.get("status") != "Success":
+            return "<code>%s</code>: %s (%s)" % (escape(text), escape(_text(diff.get("status"))),
+                                                 escape(_text(diff.get("reason"))))
+        return "<code>%s</code>: live <code>%s</code>, source <code>%s</code>" % (
+            escape(text), escape(_text(diff.get("live"))), escape(_text(diff.get("source"))))
+    place = ":".join(x for x in (where, diff.get("path") or diff.get("secret") or "") if x)
+    what = diff.get("change", "")
+    if area in ("pull_secrets", "host_files"):
+        if diff.get("link"):
+            what = "not linked" if diff["change"] == "unlinked" else "linked, and should not be"
+        elif what == "added":
+            what = "missing (desired, not live)"
+        elif what == "removed":
+            what = "extra (live, not desired)"
+        else:
+            changed = [w for w, flag in (("username", diff.get("username_changed")),
+                                         ("secret", diff.get("secret_changed"))) if flag]
+            what = "different %s (values not shown)" % " and ".join(changed or ["entry"])
+        if diff.get("reason"):
+            what += "; " + diff["reason"]
+    return "<code>%s</code> %s: %s" % (escape(place), escape(_text(diff.get("registry"))), escape(what))
+
+
+def _text(value):
+    if value is None:
+        return "(none)"
+    if isinstance(value, string_types):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def drift_html(report, title="Registry drift report"):
+    """The fleet report as one static page: clusters by area with counts, each drift expandable, no scripts, no
+    external assets."""
+    clusters = report.get("clusters") or {}
+    areas = sorted(set(area for cluster in clusters.values() for area in cluster["areas"]))
+    rows = []
+    for name in sorted(clusters):
+        cluster = clusters[name]
+        cells = ["<th scope=\"row\">%s</th>" % escape(name)]
+        for area in areas:
+            value = cluster["areas"].get(area)
+            if not cluster["checked"]:
+                cells.append("<td class=\"unchecked\">not checked</td>")
+            elif value is None:
+                cells.append("<td class=\"none\">not configured</td>")
+            elif value["matches"]:
+                cells.append("<td class=\"match\">matches</td>")
+            else:
+                items = "".join("<li>%s</li>" % _describe(area, diff) for diff in value["differences"])
+                cells.append("<td class=\"drift\"><details><summary>%d difference%s</summary><ul>%s</ul></details></td>"
+                             % (len(value["differences"]), "" if len(value["differences"]) == 1 else "s", items))
+        rows.append("<tr>%s</tr>" % "".join(cells))
+    head = "".join("<th scope=\"col\">%s</th>" % escape(area) for area in areas)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>"
+            "<style>%s</style></head><body><h1>%s</h1><p class=\"summary\">%s</p>"
+            "<table id=\"drift\"><thead><tr><th scope=\"col\">cluster</th>%s</tr></thead><tbody>%s</tbody></table>"
+            "</body></html>\n" % (escape(title), STYLE, escape(title), escape(report.get("summary", "")), head,
+                                  "".join(rows)))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"fleet_drift_report": fleet_drift_report, "fleet_drift_lines": fleet_drift_lines,
+                "drift_repairs": drift_repairs, "drift_html": drift_html, "hosts_with": hosts_with}

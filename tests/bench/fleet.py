@@ -1,0 +1,189 @@
+"""Fleet benchmark: a no-op drift check of N clusters (forks N) against the same check of one cluster, in one run.
+
+Starts a lab of its own with N clusters (LAB_DIR=.lab-fleet), converges them all with site.yml, then alternates
+drift.yml on one cluster (a limit) and on all N, and reports the time ratio, the API requests each cluster
+received per run (the same for one or for N, or the fleet costs more per cluster), and the controller's memory
+(ansible-playbook's main process and its whole process tree, sampled every 20 ms).
+
+Usage: .venv/bin/python tests/bench/fleet.py [--clusters 20] [--runs 3] [--json FILE]   (make bench-fleet)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB_DIR = os.path.join(ROOT, ".lab-fleet")
+
+
+def lab(action, clusters=None):
+    argv = [sys.executable, "-m", "tests.lab.labctl", action] + (["--clusters", str(clusters)] if clusters else [])
+    subprocess.run(argv, cwd=ROOT, env=dict(os.environ, LAB_DIR=LAB_DIR), check=True)
+
+
+class Clusters:
+    def __init__(self):
+        with open(os.path.join(LAB_DIR, "fleet.yml"), encoding="utf-8") as handle:
+            inventory = yaml.safe_load(handle)
+        self.hosts = inventory["all"]["children"]["cluster"]["hosts"]
+        self.nodes = inventory["all"]["children"]["registry_hosts"]["hosts"]
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    def call(self, name, method, path, body=None):
+        auth = self.hosts[name]["registry_cluster_auth"]
+        resp = self.session.request(method, auth["host"] + path, json=body, verify=auth["ca_cert"], timeout=30,
+                                    headers={"Authorization": "Bearer " + auth["api_key"]})
+        resp.raise_for_status()
+        return resp.json()
+
+    def requests(self, names):
+        out = {}
+        for name in names:
+            items = self.call(name, "GET", "/lab/requests")["items"]
+            out[name] = {"total": len(items), "writes": sum(1 for i in items if i["method"] != "GET" and not i.get("dry_run")
+                                                            and not (i.get("import") is False)),
+                         "discovery": sum(1 for i in items if not i["path"].startswith(("/api/v1/", "/apis/"))
+                                          or i["path"].count("/") <= 3)}
+            self.call(name, "DELETE", "/lab/requests")
+        return out
+
+
+def tree_rss(root_pid):
+    """(main process RSS, whole tree RSS) in MiB."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, encoding="utf-8") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError):
+            continue
+    total, main, stack = 0, 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open("/proc/%d/statm" % pid, encoding="utf-8") as handle:
+                rss = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576.0
+        except (OSError, IndexError):
+            continue
+        total += rss
+        if pid == root_pid:
+            main = rss
+        stack.extend(children.get(pid, []))
+    return main, total
+
+
+def play(playbook, limit=None, forks=5, extra=()):
+    argv = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", os.path.join(LAB_DIR, "fleet.yml"),
+            "--forks", str(forks), os.path.join(ROOT, "playbooks", playbook)] + list(extra)
+    if limit:
+        argv += ["--limit", limit]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build"), ANSIBLE_NOCOLOR="1", LAB_DIR=LAB_DIR)
+    with open(os.path.join(LAB_DIR, "lab.env"), encoding="utf-8") as handle:
+        for line in handle:
+            key, _sep, value = line.replace("export ", "", 1).strip().partition("=")
+            if key.startswith("LAB_REGISTR") or key == "LAB_SOURCE_UNREACHABLE":
+                env[key] = value.strip("'")
+    peaks = [0.0, 0.0]
+    started = time.time()
+    proc = subprocess.Popen(argv, cwd=LAB_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            main, total = tree_rss(proc.pid)
+            peaks[0], peaks[1] = max(peaks[0], main), max(peaks[1], total)
+            done.wait(0.02)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out = proc.communicate()[0].decode("utf-8", "replace")
+    elapsed = time.time() - started
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit("%s failed (rc %s):\n%s" % (playbook, proc.returncode, out[-4000:]))
+    return elapsed, peaks[0], peaks[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--clusters", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json")
+    parser.add_argument("--keep-lab", action="store_true", help="leave the fleet lab running")
+    args = parser.parse_args()
+    subprocess.run(["make", "--no-print-directory", "collection"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    lab("start", args.clusters)
+    try:
+        fleet = Clusters()
+        names = sorted(fleet.hosts)
+        one = names[0]
+        one_limit = ",".join([one, next(n for n, v in fleet.nodes.items() if v["registry_cluster"] == one), "localhost"])
+        for name in names:
+            fleet.call(name, "POST", "/lab/settings", {"operator_delay": 0.2, "mco_delay": 0.2})
+        print("converging %d clusters with site.yml (forks %d)" % (len(names), len(names)), flush=True)
+        took, _main, _tree = play("site.yml", forks=len(names))
+        print("  site.yml: %.1fs" % took, flush=True)
+        fleet.requests(names)
+        results = {"one": [], "fleet": []}
+        per_cluster = {"one": [], "fleet": []}
+        for run in range(args.runs):
+            for kind in ("one", "fleet"):
+                took, main_rss, tree = play("drift.yml", limit=one_limit if kind == "one" else None, forks=len(names),
+                                            extra=["-e", "drift_fail_on_drift=true",
+                                                   "-e", "drift_report_path=%s/drift-%s.json" % (LAB_DIR, kind)])
+                counts = fleet.requests([one] if kind == "one" else names)
+                results[kind].append({"seconds": took, "main_rss_mib": main_rss, "tree_rss_mib": tree})
+                per_cluster[kind].append(counts)
+                print("  run %d %-5s %6.1fs  controller %5.0f MiB (tree %5.0f MiB)  requests/cluster %s" % (
+                    run + 1, kind, took, main_rss, tree,
+                    sorted(set(c["total"] for c in counts.values()))), flush=True)
+        one_time = statistics.median(r["seconds"] for r in results["one"])
+        fleet_time = statistics.median(r["seconds"] for r in results["fleet"])
+        one_requests = sorted(set(c["total"] for run in per_cluster["one"] for c in run.values()))
+        fleet_requests = sorted(set(c["total"] for run in per_cluster["fleet"] for c in run.values()))
+        writes = sum(c["writes"] for kind in per_cluster.values() for run in kind for c in run.values())
+        summary = {
+            "clusters": len(names), "forks": len(names), "runs": args.runs, "cpus": os.cpu_count(),
+            "one_cluster_seconds": round(one_time, 2), "fleet_seconds": round(fleet_time, 2),
+            "ratio": round(fleet_time / one_time, 2),
+            "requests_per_cluster_one": one_requests, "requests_per_cluster_fleet": fleet_requests, "writes": writes,
+            "controller_main_rss_mib_one": round(max(r["main_rss_mib"] for r in results["one"])),
+            "controller_main_rss_mib_fleet": round(max(r["main_rss_mib"] for r in results["fleet"])),
+            "controller_tree_rss_mib_one": round(max(r["tree_rss_mib"] for r in results["one"])),
+            "controller_tree_rss_mib_fleet": round(max(r["tree_rss_mib"] for r in results["fleet"])),
+        }
+        print()
+        print("| | 1 cluster | %d clusters (forks %d) |" % (len(names), len(names)))
+        print("|---|---|---|")
+        print("| no-op drift check, median of %d | %.1f s | %.1f s (%.2fx) |"
+              % (args.runs, one_time, fleet_time, summary["ratio"]))
+        print("| API requests per cluster | %s | %s |" % (one_requests, fleet_requests))
+        print("| writes | 0 | %d |" % writes)
+        print("| controller peak RSS: ansible-playbook / its process tree | %d / %d MiB | %d / %d MiB |" % (
+            summary["controller_main_rss_mib_one"], summary["controller_tree_rss_mib_one"],
+            summary["controller_main_rss_mib_fleet"], summary["controller_tree_rss_mib_fleet"]))
+        print("(%d CPUs)" % os.cpu_count())
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as handle:
+                json.dump(summary, handle, indent=2)
+    finally:
+        if not args.keep_lab:
+            lab("stop")
+
+
+if __name__ == "__main__":
+    main()

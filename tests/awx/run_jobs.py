@@ -93,6 +93,13 @@ def fleet_jobs(private, lab, failures):
             if job.status != "successful":
                 failures.append("fleet %s slice %d ended %s: %s" % (playbook, index, job.status, job.stdout.read()[-3000:]))
                 continue
+            if playbook == "site.yml":
+                stats = next(((e.get("event_data") or {}).get("artifact_data") or {} for e in job.events
+                              if e.get("event") == "playbook_on_stats"), {})
+                mine = sorted(name for name in limit if name in clusters["hosts"])
+                if sorted(stats.get("image_streams_by_cluster") or {}) != mine:
+                    failures.append("fleet site.yml slice %d: image_streams_by_cluster names %s, not its clusters %s"
+                                    % (index, sorted(stats.get("image_streams_by_cluster") or {}), mine))
             if playbook == "drift.yml":
                 with open(report, encoding="utf-8") as handle:
                     result = json.load(handle)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -98,6 +99,7 @@ def play(playbook, limit=None, forks=5, extra=()):
             if key.startswith("LAB_REGISTR") or key == "LAB_SOURCE_UNREACHABLE":
                 env[key] = value.strip("'")
     peaks = [0.0, 0.0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.time()
     proc = subprocess.Popen(argv, cwd=LAB_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
     done = threading.Event()
@@ -115,7 +117,9 @@ def play(playbook, limit=None, forks=5, extra=()):
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit("%s failed (rc %s):\n%s" % (playbook, proc.returncode, out[-4000:]))
-    return elapsed, peaks[0], peaks[1]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # the whole tree, once reaped
+    return elapsed, peaks[0], peaks[1], cpu
 
 
 def main():
@@ -135,22 +139,23 @@ def main():
         for name in names:
             fleet.call(name, "POST", "/lab/settings", {"operator_delay": 0.2, "mco_delay": 0.2})
         print("converging %d clusters with site.yml (forks %d)" % (len(names), len(names)), flush=True)
-        took, _main, _tree = play("site.yml", forks=len(names))
+        took, _main, _tree, _cpu = play("site.yml", forks=len(names))
         print("  site.yml: %.1fs" % took, flush=True)
         fleet.requests(names)
         results = {"one": [], "fleet": []}
         per_cluster = {"one": [], "fleet": []}
         for run in range(args.runs):
             for kind in ("one", "fleet"):
-                took, main_rss, tree = play("drift.yml", limit=one_limit if kind == "one" else None, forks=len(names),
-                                            extra=["-e", "drift_fail_on_drift=true",
-                                                   "-e", "drift_report_path=%s/drift-%s.json" % (LAB_DIR, kind)])
+                extra = ["-e", "drift_fail_on_drift=true", "-e", "drift_report_path=%s/drift-%s.json" % (LAB_DIR, kind)]
+                took, main_rss, tree, cpu = play("drift.yml", limit=one_limit if kind == "one" else None,
+                                                 forks=len(names), extra=extra)
                 counts = fleet.requests([one] if kind == "one" else names)
-                results[kind].append({"seconds": took, "main_rss_mib": main_rss, "tree_rss_mib": tree})
+                results[kind].append({"seconds": took, "main_rss_mib": main_rss, "tree_rss_mib": tree,
+                                      "cpu_per_cluster": cpu / (1 if kind == "one" else len(names))})
                 per_cluster[kind].append(counts)
-                print("  run %d %-5s %6.1fs  controller %5.0f MiB (tree %5.0f MiB)  requests/cluster %s" % (
-                    run + 1, kind, took, main_rss, tree,
-                    sorted(set(c["total"] for c in counts.values()))), flush=True)
+                print("  run %d %-5s %6.1fs  CPU %5.1fs per cluster  controller %5.0f MiB (tree %5.0f MiB)  "
+                      "requests/cluster %s" % (run + 1, kind, took, results[kind][-1]["cpu_per_cluster"], main_rss, tree,
+                                               sorted(set(c["total"] for c in counts.values()))), flush=True)
         one_time = statistics.median(r["seconds"] for r in results["one"])
         fleet_time = statistics.median(r["seconds"] for r in results["fleet"])
         one_requests = sorted(set(c["total"] for run in per_cluster["one"] for c in run.values()))
@@ -160,6 +165,8 @@ def main():
             "clusters": len(names), "forks": len(names), "runs": args.runs, "cpus": os.cpu_count(),
             "one_cluster_seconds": round(one_time, 2), "fleet_seconds": round(fleet_time, 2),
             "ratio": round(fleet_time / one_time, 2),
+            "cpu_seconds_per_cluster_one": round(statistics.median(r["cpu_per_cluster"] for r in results["one"]), 2),
+            "cpu_seconds_per_cluster_fleet": round(statistics.median(r["cpu_per_cluster"] for r in results["fleet"]), 2),
             "requests_per_cluster_one": one_requests, "requests_per_cluster_fleet": fleet_requests, "writes": writes,
             "controller_main_rss_mib_one": round(max(r["main_rss_mib"] for r in results["one"])),
             "controller_main_rss_mib_fleet": round(max(r["main_rss_mib"] for r in results["fleet"])),
@@ -172,6 +179,8 @@ def main():
         print("| no-op drift check, median of %d | %.1f s | %.1f s (%.2fx) |"
               % (args.runs, one_time, fleet_time, summary["ratio"]))
         print("| API requests per cluster | %s | %s |" % (one_requests, fleet_requests))
+        print("| CPU time per cluster (controller, workers, modules) | %.1f s | %.1f s |"
+              % (summary["cpu_seconds_per_cluster_one"], summary["cpu_seconds_per_cluster_fleet"]))
         print("| writes | 0 | %d |" % writes)
         print("| controller peak RSS: ansible-playbook / its process tree | %d / %d MiB | %d / %d MiB |" % (
             summary["controller_main_rss_mib_one"], summary["controller_tree_rss_mib_one"],

@@ -12,7 +12,7 @@ import json
 
 from ansible.module_utils.six import string_types
 
-from ansible_collections.ocp.registry.plugins.filter.drift import drift_lines, drift_report
+from ansible_collections.ocp.registry.plugins.filter.drift import _entry_drift, drift_lines, drift_report
 
 try:  # Python 3
     from html import escape
@@ -170,16 +170,9 @@ def _describe(area, diff):
     place = ":".join(x for x in (where, diff.get("path") or diff.get("secret") or "") if x)
     what = diff.get("change", "")
     if area in ("pull_secrets", "host_files"):
-        if diff.get("link"):
-            what = "not linked" if diff["change"] == "unlinked" else "linked, and should not be"
-        elif what == "added":
-            what = "missing (desired, not live)"
-        elif what == "removed":
-            what = "extra (live, not desired)"
-        else:
-            changed = [w for w, flag in (("username", diff.get("username_changed")),
-                                         ("secret", diff.get("secret_changed"))) if flag]
-            what = "different %s (values not shown)" % " and ".join(changed or ["entry"])
+        what = _entry_drift(diff)  # the words of the text report
+        if what.startswith("different"):
+            what += " (values not shown)"
         if diff.get("reason"):
             what += "; " + diff["reason"]
     return "<code>%s</code> %s: %s" % (escape(place), escape(_text(diff.get("registry"))), escape(what))

@@ -63,6 +63,15 @@ def run(module, params):
                                                  params.get("registry_validate_certs"))
     raw, doc = read(path)
     new, report = dockerconfig.apply(doc, entries, params.get("exclusive"))
+    commit(module, params, result, raw, doc, new, report)
+    result["registries"] = dockerconfig.summary(new)
+    return result
+
+
+def commit(module, params, result, raw, doc, new, report):
+    """Write new over the file read as (raw, doc) when report says something changed (not in check mode), apply the
+    file attributes, and put changed, created, changes and the masked diff into result."""
+    path = result["path"]
     before, after = credentials.masked_views(doc, new, report)
     if report:
         style = dockerconfig.detect_style(raw) if raw else ("\t", True)
@@ -72,6 +81,5 @@ def run(module, params):
     if os.path.exists(path) and any(params.get(k) is not None for k in ("owner", "group", "mode")):
         file_args = module.load_file_common_arguments(params, path=path)
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-    result.update(changes=report, registries=dockerconfig.summary(new),
+    result.update(changes=report,
                   diff=dict(before=dict(path=path, content=before), after=dict(path=path, content=after)))
-    return result

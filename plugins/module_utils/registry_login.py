@@ -14,11 +14,10 @@ __metaclass__ = type
 import base64
 import calendar
 import json
-import os
 import re
 import time
 
-from ansible_collections.ocp.registry.plugins.module_utils import auth_file, credentials, dockerconfig, hostfile
+from ansible_collections.ocp.registry.plugins.module_utils import auth_file, dockerconfig
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES
 
 MIN_SECONDS = 600  # the TokenRequest API refuses less: "may not specify a duration less than 10 minutes"
@@ -181,17 +180,6 @@ class Login(object):
         return self._finish(result, raw, doc, new, report, expires, reason)
 
     def _finish(self, result, raw, doc, new, report, expires, reason):
-        path = result["path"]
-        params = self.params
-        before, after = credentials.masked_views(doc, new, report)
-        if report:
-            style = dockerconfig.detect_style(raw) if raw else ("\t", True)
-            if not self.check_mode:
-                auth_file.write(self.module, path, dockerconfig.dump(new, style), hostfile.numeric_mode(params.get("mode")))
-            result.update(changed=True, created=not raw)
-        if os.path.exists(path) and any(params.get(k) is not None for k in ("owner", "group", "mode")):
-            file_args = self.module.load_file_common_arguments(params, path=path)
-            result["changed"] = self.module.set_fs_attributes_if_different(file_args, result["changed"])
-        result.update(changes=report, expires=iso(expires), reason=reason,
-                      diff=dict(before=dict(path=path, content=before), after=dict(path=path, content=after)))
+        auth_file.commit(self.module, self.params, result, raw, doc, new, report)
+        result.update(expires=iso(expires), reason=reason)
         return result

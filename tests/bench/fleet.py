@@ -24,6 +24,10 @@ import requests
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+from tests.lab import labenv  # noqa: E402  pylint: disable=wrong-import-position
+
 LAB_DIR = os.path.join(ROOT, ".lab-fleet")
 
 
@@ -60,6 +64,18 @@ class Clusters:
         return out
 
 
+def shared_env():
+    """The fleet lab's shared registry variables, read once from its lab.env."""
+    if not SHARED:
+        os.environ["LAB_DIR"] = LAB_DIR
+        SHARED.update((k, v) for k, v in labenv.read().items()
+                      if k.startswith("LAB_REGISTR") or k == "LAB_SOURCE_UNREACHABLE")
+    return SHARED
+
+
+SHARED: dict = {}
+
+
 def tree_rss(root_pid):
     """(main process RSS, whole tree RSS) in MiB."""
     children = {}
@@ -93,11 +109,7 @@ def play(playbook, limit=None, forks=5, extra=()):
     if limit:
         argv += ["--limit", limit]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build"), ANSIBLE_NOCOLOR="1", LAB_DIR=LAB_DIR)
-    with open(os.path.join(LAB_DIR, "lab.env"), encoding="utf-8") as handle:
-        for line in handle:
-            key, _sep, value = line.replace("export ", "", 1).strip().partition("=")
-            if key.startswith("LAB_REGISTR") or key == "LAB_SOURCE_UNREACHABLE":
-                env[key] = value.strip("'")
+    env.update(shared_env())  # the shared registries the fleet inventory reads from the environment
     peaks = [0.0, 0.0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.time()

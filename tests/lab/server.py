@@ -260,9 +260,9 @@ class Api:
             raise forbidden(user, verb, rbac_resource, res.group, name, namespace)
         if verb not in res.verbs and not (sub == "status" and verb in ("get", "update", "patch")):
             raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-        if res.plural == "serviceaccounts" and sub == "token" and verb == "create":
-            return 201, self._token_request(namespace, name, body, query, ctx)
-        if sub not in (None, "status") and not (res.plural == "imagestreams" and sub == "secrets" and verb == "get"):
+        token_request = res.plural == "serviceaccounts" and sub == "token" and verb == "create"
+        if sub not in (None, "status") and not token_request and \
+                not (res.plural == "imagestreams" and sub == "secrets" and verb == "get"):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if sub == "status" and not res.status:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -270,6 +270,8 @@ class Api:
         if query.get("dryRun") not in (None, "All"):
             raise bad_request_dry_run(query.get("dryRun"))
         ctx["dry_run"] = dry_run
+        if token_request:
+            return 201, self._token_request(namespace, name, body, dry_run, ctx)
         strict = query.get("fieldValidation") == "Strict"
         if res.namespaced and namespace is not None and verb not in ("get", "list", "watch") \
                 and self.store.get(kube.find("", "namespaces"), "", namespace) is None:
@@ -309,11 +311,8 @@ class Api:
             return 200, self.delete(res, namespace, name, dry_run)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
-    def _token_request(self, namespace, name, body, query, ctx):
+    def _token_request(self, namespace, name, body, dry_run, ctx):
         """TokenRequest: a bound token for an existing service account, as long as the server allows."""
-        if query.get("dryRun") not in (None, "All"):
-            raise bad_request_dry_run(query.get("dryRun"))
-        ctx["dry_run"] = query.get("dryRun") == "All"
         sa = self.store.get(kube.find("", "serviceaccounts"), namespace, name)
         if sa is None:
             raise kube.not_found(kube.find("", "serviceaccounts"), name)
@@ -322,7 +321,7 @@ class Api:
         except ValueError as exc:
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format: %s" % exc) from exc
         return self.lab.users.bound.request(sa, request, float(self.lab.settings.get("token_max_expiration_seconds") or 0),
-                                            dry_run=ctx["dry_run"], warnings=ctx.setdefault("warnings", []))
+                                            dry_run=dry_run, warnings=ctx.setdefault("warnings", []))
 
     def _list(self, res, namespace, query):
         labels = kube.label_matcher(query.get("labelSelector"))

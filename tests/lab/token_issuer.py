@@ -39,9 +39,14 @@ class TokenIssuer:
             user, _dummy, password = base64.b64decode(value).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False, None
+        known = self.check(user, password)
+        return (True, known) if known else (False, None)
+
+    def check(self, user: str, password: str) -> str | None:
+        """The user these basic-auth credentials stand for, or None."""
         if self.users.get(user) is not None and self.users[user] == password:
-            return True, user
-        return False, None
+            return user
+        return None
 
     def allowed(self, user: str, repository: str, action: str) -> bool:  # pylint: disable=unused-argument
         return action == "pull" or (action == "push" and user in self.pushers)
@@ -77,20 +82,9 @@ class ClusterTokenIssuer(TokenIssuer):
         super().__init__(private_key, issuer, service, {})
         self.api_users = api_users
 
-    def authenticate(self, authorization: str | None) -> tuple[bool, str | None]:
-        if not authorization:
-            return True, None
-        scheme, _dummy, value = authorization.partition(" ")
-        if scheme.lower() != "basic":
-            return False, None
-        try:
-            _user, _dummy, token = base64.b64decode(value).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False, None
-        user = self.api_users.user("Bearer " + token) if token else None
-        if user in (None, "system:anonymous"):
-            return False, None
-        return True, user
+    def check(self, user: str, password: str) -> str | None:
+        known = self.api_users.user("Bearer " + password) if password else None
+        return None if known in (None, "system:anonymous") else known
 
     def allowed(self, user: str, repository: str, action: str) -> bool:
         if action not in ("pull", "push"):

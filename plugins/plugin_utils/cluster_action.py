@@ -15,16 +15,32 @@ Files the kubeconfig holds inline are written to a directory of this task (0700)
 has finished. Anything else (a remote or async task, a task with its own environment, options that already
 name host and credentials, a kubeconfig that cannot be read) is passed through unchanged, and the module
 resolves it itself, with its own messages.
+
+On a local connection the module also runs in this task's worker process instead of a new Python process:
+the same module code, given its options the way its own process would read them (encoded, with Ansible's
+internal options), its result read back as a module process's output is (decoded, no_log values removed by the
+module, warnings and internal keys handled by ansible-core). A module process costs about 0.25 s of start-up
+(interpreter, the module's payload, ansible.module_utils.basic); a cluster task is mostly that. Not in the
+worker: a remote, async or become task, a task with its own environment, a kubeconfig the controller cannot
+read (no kubernetes package here), and any task of a host whose ocp_registry_module_in_worker is false.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
+import io
+import json
 import os
 import shutil
+import sys
 import tempfile
+import traceback
 
+from ansible.module_utils import basic
+from ansible.module_utils.common.json import Direction, get_module_encoder
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
@@ -40,6 +56,12 @@ except ImportError:
 
 # options the module no longer needs once the connection is resolved
 RESOLVED_AWAY = ("kubeconfig", "context", "persist_config")
+
+# where the collection's modules live, for running them in the worker
+MODULES_PACKAGE = "ansible_collections.ocp.registry.plugins.modules"
+
+# the serialization profile a module without its own metadata is run with
+PROFILE = "legacy"
 
 
 def resolved_options(args, environ, temp_dir):
@@ -63,29 +85,87 @@ def resolved_options(args, environ, temp_dir):
     return new
 
 
+def runs_in_worker(local, become, wanted, args, environ):
+    """Whether a task's module runs in its worker: a local, non-become task, not opted out, whose connection
+    needs no package the controller lacks (a kubeconfig needs the kubernetes package to be read)."""
+    if not local or become or not boolean(wanted, strict=False):
+        return False
+    return HAS_KUBERNETES or has_inline_credentials(resolve_auth(args, environ))
+
+
+def run_module_main(main, encoded_args):
+    """Run a module's main() here as its own process would: options from encoded_args, output captured.
+
+    Returns (rc, stdout, stderr) as a module process's would be; an exception the module did not handle becomes
+    rc 1 and its traceback on stderr, as the interpreter would print it.
+    """
+    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE)  # pylint: disable=protected-access
+    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = encoded_args, PROFILE  # pylint: disable=protected-access
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_streams = (sys.stdout, sys.stderr)
+    rc = 0
+    try:
+        sys.stdout, sys.stderr = stdout, stderr
+        main()
+    except SystemExit as exc:
+        rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception:  # pylint: disable=broad-except
+        rc = 1
+        stderr.write(traceback.format_exc())
+    finally:
+        sys.stdout, sys.stderr = saved_streams
+        basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = saved  # pylint: disable=protected-access
+    return rc, stdout.getvalue(), stderr.getvalue()
+
+
 class ClusterAction(ActionBase):
     _supports_check_mode = True
     _supports_async = True
 
-    def _resolvable(self):
+    def _local(self):
         environment = self._task.environment or []
         if not isinstance(environment, list):
             environment = [environment]
-        return (HAS_KUBERNETES and getattr(self._connection, "transport", None) == "local"
+        return (getattr(self._connection, "transport", None) == "local"
                 and not self._task.async_val and not any(environment))
+
+    def _execute_in_worker(self, args, task_vars):
+        """The module's result, run in this process; the same result dict _execute_module would return."""
+        module_name = self._task.resolved_action or self._task.action
+        module = importlib.import_module("%s.%s" % (MODULES_PACKAGE, module_name.rsplit(".", 1)[-1]))
+        module_args = dict(args)
+        self._update_module_args(module_name, module_args, task_vars)
+        encoded = json.dumps({"ANSIBLE_MODULE_ARGS": module_args},
+                             cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)).encode()
+        rc, out, err = run_module_main(module.main, encoded)
+        parsed = self._parse_returned_data(dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err,
+                                                stderr_lines=err.splitlines()), PROFILE)
+        if hasattr(parsed, "as_result_dict"):  # ansible-core 2.21: a unified task result
+            parsed.remove_internal_keys()
+            return parsed.as_result_dict(for_round_trip=True)
+        from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
+        remove_internal_keys(parsed)
+        return parsed
 
     def run(self, tmp=None, task_vars=None):
         result = super(ClusterAction, self).run(tmp, task_vars)
         del tmp
+        task_vars = task_vars or {}
         wrap_async = self._task.async_val and not self._connection.has_native_async
         args = dict(self._task.args)
         temp_dir = None
         try:
-            if self._resolvable():
+            if HAS_KUBERNETES and self._local():
                 temp_dir = tempfile.mkdtemp(prefix="ocp-registry-connection-")
                 args = resolved_options(args, os.environ, temp_dir) or args
-            result = merge_hash(result, self._execute_module(module_name=self._task.action, module_args=args,
-                                                             task_vars=task_vars, wrap_async=wrap_async))
+            if runs_in_worker(self._local(), self._play_context.become,
+                              self._templar.template(task_vars.get("ocp_registry_module_in_worker", True)),
+                              args, os.environ):
+                outcome = self._execute_in_worker(args, task_vars)
+            else:
+                outcome = self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars,
+                                               wrap_async=wrap_async)
+            result = merge_hash(result, outcome)
         finally:
             if temp_dir:
                 shutil.rmtree(temp_dir, ignore_errors=True)

@@ -32,9 +32,11 @@ for target in "${targets[@]}"; do
     # a target's `environment` file is exported into the ansible-playbook process, as AWX injects credentials
     envfile=tests/integration/targets/$target/environment
     if [ -f "$envfile" ]; then set -a; source "$envfile"; set +a; fi
-    exec "${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}" -i localhost, -c local --diff -vvv \
-      -e "target=$target" -e "ansible_python_interpreter=${ANSIBLE_PYTHON:-$ROOT/.venv/bin/python}" \
-      tests/integration/target.yml
+    # the interpreter is an inventory variable, not an extra one, so that a task may still choose another
+    printf 'localhost ansible_connection=local ansible_python_interpreter=%s\n' "${ANSIBLE_PYTHON:-$ROOT/.venv/bin/python}" \
+      >"$OUT/$target.inventory"
+    exec "${ANSIBLE_PLAYBOOK:-$ROOT/.venv/bin/ansible-playbook}" -i "$OUT/$target.inventory" --diff -vvv \
+      -e "target=$target" tests/integration/target.yml
   ) >"$log" 2>&1
   rc=$?
   leaked=""

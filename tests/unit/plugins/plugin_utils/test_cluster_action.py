@@ -16,7 +16,12 @@ import pytest
 
 pytest.importorskip("kubernetes")
 
-from ansible_collections.ocp.registry.plugins.plugin_utils.cluster_action import resolved_options  # noqa: E402
+from ansible.module_utils import basic  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.ocp.registry.plugins.plugin_utils import cluster_action  # noqa: E402
+from ansible_collections.ocp.registry.plugins.plugin_utils.cluster_action import (  # noqa: E402
+    resolved_options, run_module_main, runs_in_worker)
 
 CA = b"-----BEGIN CERTIFICATE-----\nMIIBplanted\n-----END CERTIFICATE-----\n"
 KEY = b"-----BEGIN PRIVATE KEY-----\nplanted-secret-key\n-----END PRIVATE KEY-----\n"
@@ -77,3 +82,67 @@ def test_client_certificates_are_written_to_the_task_directory(tmp_path):
 ])
 def test_what_needs_no_loader_or_cannot_load_is_left_to_the_module(tmp_path, args, environ):
     assert resolved_options(args, environ, str(tmp_path)) is None
+
+
+INLINE = {"host": "https://api.lab.example:6443", "api_key": "planted-token-inline"}
+
+
+@pytest.mark.parametrize("local, become, wanted, expected", [
+    (True, False, True, True),
+    (True, False, "yes", True),
+    (False, False, True, False),  # a remote, async or per-task-environment task
+    (True, True, True, False),  # become runs the module as another user: a process of its own
+    (True, False, False, False),  # the host opted out
+    (True, False, "false", False),
+])
+def test_which_tasks_run_in_their_worker(local, become, wanted, expected):
+    assert runs_in_worker(local, become, wanted, INLINE, {}) is expected
+
+
+def test_without_the_kubernetes_package_only_inline_credentials_run_in_the_worker(monkeypatch):
+    monkeypatch.setattr(cluster_action, "HAS_KUBERNETES", False)
+    assert runs_in_worker(True, False, True, INLINE, {}) is True
+    assert runs_in_worker(True, False, True, {}, {"K8S_AUTH_HOST": INLINE["host"], "K8S_AUTH_API_KEY": "t"}) is True
+    # a kubeconfig needs the package: the module's own interpreter may have it
+    assert runs_in_worker(True, False, True, {"kubeconfig": "/some/kubeconfig"}, {}) is False
+
+
+def echo_main():
+    module = AnsibleModule(argument_spec={"name": {"type": "str", "required": True},
+                                          "secret": {"type": "str", "no_log": True}},
+                           supports_check_mode=True)
+    if module.params["name"] == "fail":
+        module.fail_json(msg="refused %s" % module.params["secret"])
+    if module.params["name"] == "crash":
+        raise RuntimeError("unexpected")
+    module.warn("a warning")
+    module.exit_json(changed=not module.check_mode, echoed=module.params["name"], said=module.params["secret"])
+
+
+def encoded(**args):
+    args.update(_ansible_check_mode=args.pop("check", False), _ansible_no_log=False, _ansible_diff=False)
+    return json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+
+
+def test_a_module_runs_in_process_as_its_own_process_would():
+    rc, out, err = run_module_main(echo_main, encoded(name="lab", secret="planted-secret-echo", check=True))
+    result = json.loads(out)
+    assert rc == 0 and "Traceback" not in err
+    assert result["echoed"] == "lab" and result["changed"] is False  # check mode reached the module
+    assert "planted-secret-echo" not in out  # no_log values are removed from the result by the module
+    assert result["invocation"]["module_args"]["secret"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    # a module's warning: in the result from a module process, shown by the controller's display in a worker
+    assert "a warning" in json.dumps(result.get("warnings", [])) + err
+    assert basic._ANSIBLE_ARGS is None  # pylint: disable=protected-access  # restored for the next task
+
+
+def test_failures_and_bad_options_exit_1_with_the_modules_message():
+    rc, out, _err = run_module_main(echo_main, encoded(name="fail", secret="planted-secret-fail"))
+    assert rc == 1 and json.loads(out)["failed"] is True and "planted-secret-fail" not in out
+    rc, out, _err = run_module_main(echo_main, encoded(name="x", bogus=1))
+    assert rc == 1 and "bogus" in json.loads(out)["msg"]
+
+
+def test_an_unhandled_exception_is_a_traceback_on_stderr_not_a_crash_of_the_worker():
+    rc, out, err = run_module_main(echo_main, encoded(name="crash"))
+    assert rc == 1 and out == "" and "RuntimeError: unexpected" in err

@@ -154,49 +154,61 @@ def main():
         took, _main, _tree, _cpu = play("site.yml", forks=len(names))
         print("  site.yml: %.1fs" % took, flush=True)
         fleet.requests(names)
-        results = {"one": [], "fleet": []}
-        per_cluster = {"one": [], "fleet": []}
+        # (kind, limit, clusters checked): with hosts, a cluster and its host against every cluster and host;
+        # clusters only, the cluster group alone (in production the hosts' modules run on the hosts themselves)
+        kinds = [("one", one_limit, [one]), ("fleet", None, names),
+                 ("one-cluster", one + ",localhost", [one]), ("fleet-clusters", "cluster:localhost", names)]
+        results = dict((kind, []) for kind, _limit, _names in kinds)
+        per_cluster = dict((kind, []) for kind, _limit, _names in kinds)
         for run in range(args.runs):
-            for kind in ("one", "fleet"):
+            for kind, limit, checked in kinds:
                 extra = ["-e", "drift_fail_on_drift=true", "-e", "drift_report_path=%s/drift-%s.json" % (LAB_DIR, kind)]
-                took, main_rss, tree, cpu = play("drift.yml", limit=one_limit if kind == "one" else None,
-                                                 forks=len(names), extra=extra)
-                counts = fleet.requests([one] if kind == "one" else names)
+                took, main_rss, tree, cpu = play("drift.yml", limit=limit, forks=len(names), extra=extra)
+                counts = fleet.requests(checked)
                 results[kind].append({"seconds": took, "main_rss_mib": main_rss, "tree_rss_mib": tree,
-                                      "cpu_per_cluster": cpu / (1 if kind == "one" else len(names))})
+                                      "cpu_per_cluster": cpu / len(checked)})
                 per_cluster[kind].append(counts)
-                print("  run %d %-5s %6.1fs  CPU %5.1fs per cluster  controller %5.0f MiB (tree %5.0f MiB)  "
+                print("  run %d %-14s %6.1fs  CPU %5.1fs per cluster  controller %5.0f MiB (tree %5.0f MiB)  "
                       "requests/cluster %s" % (run + 1, kind, took, results[kind][-1]["cpu_per_cluster"], main_rss, tree,
                                                sorted(set(c["total"] for c in counts.values()))), flush=True)
-        one_time = statistics.median(r["seconds"] for r in results["one"])
-        fleet_time = statistics.median(r["seconds"] for r in results["fleet"])
-        one_requests = sorted(set(c["total"] for run in per_cluster["one"] for c in run.values()))
-        fleet_requests = sorted(set(c["total"] for run in per_cluster["fleet"] for c in run.values()))
+
+        def median(kind, key):
+            return statistics.median(r[key] for r in results[kind])
+
+        def requests_of(kind):
+            return sorted(set(c["total"] for run in per_cluster[kind] for c in run.values()))
+
         writes = sum(c["writes"] for kind in per_cluster.values() for run in kind for c in run.values())
-        summary = {
-            "clusters": len(names), "forks": len(names), "runs": args.runs, "cpus": os.cpu_count(),
-            "one_cluster_seconds": round(one_time, 2), "fleet_seconds": round(fleet_time, 2),
-            "ratio": round(fleet_time / one_time, 2),
-            "cpu_seconds_per_cluster_one": round(statistics.median(r["cpu_per_cluster"] for r in results["one"]), 2),
-            "cpu_seconds_per_cluster_fleet": round(statistics.median(r["cpu_per_cluster"] for r in results["fleet"]), 2),
-            "requests_per_cluster_one": one_requests, "requests_per_cluster_fleet": fleet_requests, "writes": writes,
-            "controller_main_rss_mib_one": round(max(r["main_rss_mib"] for r in results["one"])),
-            "controller_main_rss_mib_fleet": round(max(r["main_rss_mib"] for r in results["fleet"])),
-            "controller_tree_rss_mib_one": round(max(r["tree_rss_mib"] for r in results["one"])),
-            "controller_tree_rss_mib_fleet": round(max(r["tree_rss_mib"] for r in results["fleet"])),
-        }
+        summary = {"clusters": len(names), "forks": len(names), "runs": args.runs, "cpus": os.cpu_count(), "writes": writes}
+        for label, one_kind, fleet_kind in (("", "one", "fleet"), ("clusters_only_", "one-cluster", "fleet-clusters")):
+            one_time, fleet_time = median(one_kind, "seconds"), median(fleet_kind, "seconds")
+            summary.update({
+                label + "one_cluster_seconds": round(one_time, 2), label + "fleet_seconds": round(fleet_time, 2),
+                label + "ratio": round(fleet_time / one_time, 2),
+                label + "cpu_seconds_per_cluster_one": round(median(one_kind, "cpu_per_cluster"), 2),
+                label + "cpu_seconds_per_cluster_fleet": round(median(fleet_kind, "cpu_per_cluster"), 2),
+                label + "requests_per_cluster_one": requests_of(one_kind),
+                label + "requests_per_cluster_fleet": requests_of(fleet_kind),
+                label + "controller_main_rss_mib_one": round(max(r["main_rss_mib"] for r in results[one_kind])),
+                label + "controller_main_rss_mib_fleet": round(max(r["main_rss_mib"] for r in results[fleet_kind])),
+                label + "controller_tree_rss_mib_one": round(max(r["tree_rss_mib"] for r in results[one_kind])),
+                label + "controller_tree_rss_mib_fleet": round(max(r["tree_rss_mib"] for r in results[fleet_kind])),
+            })
         print()
         print("| | 1 cluster | %d clusters (forks %d) |" % (len(names), len(names)))
         print("|---|---|---|")
-        print("| no-op drift check, median of %d | %.1f s | %.1f s (%.2fx) |"
-              % (args.runs, one_time, fleet_time, summary["ratio"]))
-        print("| API requests per cluster | %s | %s |" % (one_requests, fleet_requests))
-        print("| CPU time per cluster (controller, workers, modules) | %.1f s | %.1f s |"
-              % (summary["cpu_seconds_per_cluster_one"], summary["cpu_seconds_per_cluster_fleet"]))
+        for label, title in (("", "clusters and their hosts"), ("clusters_only_", "clusters only")):
+            print("| no-op drift check, %s (median of %d) | %.1f s | %.1f s (**%.2fx**) |"
+                  % (title, args.runs, summary[label + "one_cluster_seconds"], summary[label + "fleet_seconds"],
+                     summary[label + "ratio"]))
+            print("| API requests per cluster, %s | %s | %s |" % (title, summary[label + "requests_per_cluster_one"],
+                                                               summary[label + "requests_per_cluster_fleet"]))
+            print("| CPU time per cluster, %s (controller, workers, modules) | %.1f s | %.1f s |"
+                  % (title, summary[label + "cpu_seconds_per_cluster_one"], summary[label + "cpu_seconds_per_cluster_fleet"]))
+            print("| controller peak RSS, %s: ansible-playbook / its process tree | %d / %d MiB | %d / %d MiB |" % (
+                title, summary[label + "controller_main_rss_mib_one"], summary[label + "controller_tree_rss_mib_one"],
+                summary[label + "controller_main_rss_mib_fleet"], summary[label + "controller_tree_rss_mib_fleet"]))
         print("| writes | 0 | %d |" % writes)
-        print("| controller peak RSS: ansible-playbook / its process tree | %d / %d MiB | %d / %d MiB |" % (
-            summary["controller_main_rss_mib_one"], summary["controller_tree_rss_mib_one"],
-            summary["controller_main_rss_mib_fleet"], summary["controller_tree_rss_mib_fleet"]))
         print("(%d CPUs)" % os.cpu_count())
         if args.json:
             with open(args.json, "w", encoding="utf-8") as handle:

@@ -201,8 +201,8 @@ def main():
             print("| no-op drift check, %s (median of %d) | %.1f s | %.1f s (**%.2fx**) |"
                   % (title, args.runs, summary[label + "one_cluster_seconds"], summary[label + "fleet_seconds"],
                      summary[label + "ratio"]))
-            print("| API requests per cluster, %s | %s | %s |" % (title, summary[label + "requests_per_cluster_one"],
-                                                               summary[label + "requests_per_cluster_fleet"]))
+            print("| API requests per cluster, %s | %s | %s |"
+                  % (title, summary[label + "requests_per_cluster_one"], summary[label + "requests_per_cluster_fleet"]))
             print("| CPU time per cluster, %s (controller, workers, modules) | %.1f s | %.1f s |"
                   % (title, summary[label + "cpu_seconds_per_cluster_one"], summary[label + "cpu_seconds_per_cluster_fleet"]))
             print("| controller peak RSS, %s: ansible-playbook / its process tree | %d / %d MiB | %d / %d MiB |" % (

@@ -69,14 +69,22 @@ def spawn(name: str, argv: list[str], env=None):
     return proc
 
 
+class PortTaken(SystemExit):
+    """A lab process could not bind the port chosen for it: something else took it after it was chosen."""
+
+
 def wait_https(url: str, ca_file: str, proc, name: str, timeout: float = 10.0):
     session = requests.Session()
     session.trust_env = False
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("lab: %s exited with %s; see %s" % (name, proc.returncode,
-                                                                 os.path.join(LAB_DIR, "logs", name + ".log")))
+            log = os.path.join(LAB_DIR, "logs", name + ".log")
+            message = "lab: %s exited with %s; see %s" % (name, proc.returncode, log)
+            with open(log, encoding="utf-8", errors="replace") as handle:
+                if "address already in use" in handle.read().lower():
+                    raise PortTaken(message)
+            raise SystemExit(message)
         try:
             session.get(url, verify=ca_file, timeout=1)
             return
@@ -355,7 +363,16 @@ def main():
     if args.action == "start":
         if args.clusters < 1:
             raise SystemExit("lab: --clusters must be at least 1")
-        start(args.clusters)
+        # ports are chosen free, then bound by the lab's processes: another process (another lab starting, a
+        # client's ephemeral port) may take one in between; start again with other ports
+        for attempt in range(3):
+            try:
+                start(args.clusters)
+                break
+            except PortTaken as exc:
+                if attempt == 2:
+                    raise
+                print("%s (a port was taken meanwhile); starting again with other ports" % exc, flush=True)
     elif args.action == "stop":
         stop()
     else:

@@ -81,7 +81,23 @@ def _load_with_kubernetes(auth, temp_dir=None):
         where = "the given kubeconfig" if kubeconfig else "~/.kube/config (or KUBECONFIG)"
         raise ConfigError("could not load cluster credentials from %s: %s; set kubeconfig/context, or host with "
                           "api_key (K8S_AUTH_HOST, K8S_AUTH_API_KEY)" % (where, _first_line(exc)))
+    finally:
+        if temp_dir:
+            _forget_files_in(kube_config, temp_dir)
     return configuration
+
+
+def _forget_files_in(kube_config, temp_dir):
+    """The loader remembers the files it wrote, by content, for the life of the process, and hands the same path
+    out again for the same content. The caller removes temp_dir, so a later load (another task's directory) must
+    not be given a path in it: forget what was written there."""
+    written = getattr(kube_config, "_temp_files", None)
+    if not isinstance(written, dict):
+        return
+    prefix = os.path.join(os.path.abspath(temp_dir), "")
+    for content, path in list(written.items()):
+        if os.path.abspath(path).startswith(prefix):
+            del written[content]
 
 
 def _first_line(exc):

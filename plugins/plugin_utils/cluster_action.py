@@ -87,8 +87,13 @@ def resolved_options(args, environ, temp_dir):
 
 def runs_in_worker(local, become, wanted, args, environ):
     """Whether a task's module runs in its worker: a local, non-become task, not opted out, whose connection
-    needs no package the controller lacks (a kubeconfig needs the kubernetes package to be read)."""
-    if not local or become or not boolean(wanted, strict=False):
+    needs no package the controller lacks (a kubeconfig needs the kubernetes package to be read).
+    A value of ocp_registry_module_in_worker that is not a boolean raises TypeError, naming the variable."""
+    try:
+        wanted = boolean(wanted, strict=True)
+    except TypeError:
+        raise TypeError("ocp_registry_module_in_worker must be true or false, not %r" % (wanted,)) from None
+    if not local or become or not wanted:
         return False
     return HAS_KUBERNETES or has_inline_credentials(resolve_auth(args, environ))
 
@@ -143,6 +148,7 @@ class ClusterAction(ActionBase):
         if hasattr(parsed, "as_result_dict"):  # ansible-core 2.21: a unified task result
             parsed.remove_internal_keys()
             return parsed.as_result_dict(for_round_trip=True)
+        # ansible-core 2.19 (2.21 no longer has this function, so it is imported only here)
         from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
         remove_internal_keys(parsed)
         return parsed
@@ -153,14 +159,20 @@ class ClusterAction(ActionBase):
         task_vars = task_vars or {}
         wrap_async = self._task.async_val and not self._connection.has_native_async
         args = dict(self._task.args)
+        local = self._local()
+        try:
+            in_worker = runs_in_worker(local, self._play_context.become,
+                                       self._templar.template(task_vars.get("ocp_registry_module_in_worker", True)),
+                                       args, os.environ)
+        except TypeError as exc:
+            result.update(failed=True, msg=str(exc))  # before any request
+            return result
         temp_dir = None
         try:
-            if HAS_KUBERNETES and self._local():
+            if HAS_KUBERNETES and local:
                 temp_dir = tempfile.mkdtemp(prefix="ocp-registry-connection-")
                 args = resolved_options(args, os.environ, temp_dir) or args
-            if runs_in_worker(self._local(), self._play_context.become,
-                              self._templar.template(task_vars.get("ocp_registry_module_in_worker", True)),
-                              args, os.environ):
+            if in_worker:
                 outcome = self._execute_in_worker(args, task_vars)
             else:
                 outcome = self._execute_module(module_name=self._task.action, module_args=args, task_vars=task_vars,

@@ -100,6 +100,12 @@ def test_which_tasks_run_in_their_worker(local, become, wanted, expected):
     assert runs_in_worker(local, become, wanted, INLINE, {}) is expected
 
 
+@pytest.mark.parametrize("wanted", ["maybe", "", None, [True]])
+def test_an_opt_out_that_is_not_a_boolean_is_refused_by_name(wanted):
+    with pytest.raises(TypeError, match="ocp_registry_module_in_worker must be true or false"):
+        runs_in_worker(True, False, wanted, INLINE, {})
+
+
 def test_without_the_kubernetes_package_only_inline_credentials_run_in_the_worker(monkeypatch):
     monkeypatch.setattr(cluster_action, "HAS_KUBERNETES", False)
     assert runs_in_worker(True, False, True, INLINE, {}) is True

@@ -7,18 +7,24 @@ COLL := build/ansible_collections/ocp/registry
 APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman chromium
 GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py $(HOME)/.ansible/test/cache/get_pip_25_2.py
 
-.PHONY: help setup venv packages lab lab-stop collection sanity units lab-tests integration test demo docs bench clean
+.PHONY: help setup venv packages control-plane lab lab-stop collection sanity units lab-tests integration test demo docs bench clean
 
 help:
 	@echo "make setup      install system packages and the .venv (done by every target that needs it)"
 	@echo "make test       the whole suite: sanity, unit, lab and integration tests against the lab"
 	@echo "make demo       start the lab and run playbooks/site.yml against it"
-	@echo "make lab        start the lab in the background (CLUSTERS=N for N clusters); make lab-stop stops it"
+	@echo "make lab        start the lab in the background (CLUSTERS=N for N clusters, CONTROL_PLANE=emulated for the"
+	@echo "                API emulator instead of kube-apiserver); make lab-stop stops it"
 	@echo "make docs       render module documentation into docs/modules"
 	@echo "make bench      the side-by-side benchmark against kubernetes.core, community.okd and containers.podman"
 	@echo "make bench-fleet  a no-op drift check of 20 clusters against one (CLUSTERS=N to change)"
 
-setup: packages venv
+setup: packages venv control-plane
+
+# the lab's real control plane (etcd, kube-apiserver, kube-controller-manager and OpenShift's CRDs) built from the
+# Go module proxy at the versions pinned in tests/lab/controlplane/build/, once per machine (a cache keyed by them)
+control-plane:
+	@tests/lab/controlplane/build.sh >/dev/null
 
 # kubectl: the demo and the lab's tests use it as an independent client (Debian's kubernetes-client when absent)
 packages:
@@ -38,8 +44,9 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 venv: $(BIN)/activate
 
 # CLUSTERS=N starts N clusters (each its own API emulator and state, sharing the registries); default 1
-lab: packages venv
-	$(BIN)/python -m tests.lab.labctl start --clusters $(or $(CLUSTERS),1)
+# CONTROL_PLANE=emulated runs the lab's API emulator instead of the real control plane
+lab: setup
+	$(BIN)/python -m tests.lab.labctl start --clusters $(or $(CLUSTERS),1) --control-plane $(or $(CONTROL_PLANE),real)
 
 lab-stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m tests.lab.labctl stop; else echo "lab: not running"; fi

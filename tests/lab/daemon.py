@@ -20,18 +20,28 @@ class Lab:
     def __init__(self, config: dict):
         self.config = config
         self.ca_file = config["ca_file"]
+        self.front = None  # on a real control plane: the upstream kube-apiserver (controlplane.front.Upstream)
+        self.real = None  # on a real control plane: controlplane.cluster.RealCluster
         with open(config["service_ca_file"], encoding="utf-8") as handle:
             self.service_ca = handle.read()
         self.ingress_ca = ""
         if config.get("integrated_registry"):
             with open(config["integrated_registry"]["ingress_ca"], encoding="utf-8") as handle:
                 self.ingress_ca = handle.read()
-        self.store = kube.Store()
-        self.users = server.Users({config["tokens"][u]: u for u in config["tokens"]})
         with open(config["token_key"], "rb") as handle:
             self.signing_key = serialization.load_pem_private_key(handle.read(), password=None)
-        self.users.bound = bound_tokens.BoundTokens(self.signing_key, libtrust_key_id(self.signing_key.public_key()))
-        self.users.service_account_uid = self._service_account_uid
+        if config.get("control_plane"):
+            from .controlplane import cluster  # pylint: disable=import-outside-toplevel
+            self.real = cluster.RealCluster(self, config["control_plane"])
+            self.store = self.real.store
+            self.users = self.real.users
+            self.front = self.real.upstream
+        else:
+            self.store = kube.Store()
+            self.users = server.Users({config["tokens"][u]: u for u in config["tokens"]})
+            self.users.bound = bound_tokens.BoundTokens(self.signing_key,
+                                                        libtrust_key_id(self.signing_key.public_key()))
+            self.users.service_account_uid = self._service_account_uid
         self.faults = server.Faults()
         self.log = server.RequestLog()
         self.settings = dict(openshift.DEFAULT_SETTINGS)
@@ -44,6 +54,9 @@ class Lab:
         return sa["metadata"].get("uid") if sa else None
 
     def reset(self):
+        if self.real is not None:
+            self.real.reset()
+            return
         self.users.bound.reset()
         with self.store.lock:
             self.store.objects = {r: {} for r in kube.RESOURCES}

@@ -25,6 +25,7 @@ import requests
 import yaml
 
 from . import images, pki
+from .controlplane import processes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB_DIR = os.environ.get("LAB_DIR", os.path.join(ROOT, ".lab"))
@@ -102,7 +103,7 @@ def cluster_dir(index: int) -> str:
     return LAB_DIR if index == 1 else os.path.join(LAB_DIR, "clusters", cluster_name(index))
 
 
-def start(clusters: int = 1):
+def start(clusters: int = 1, control_plane: str = "real"):
     began = time.time()
     if os.path.exists(PIDS):
         stop(quiet=True)
@@ -163,15 +164,19 @@ def start(clusters: int = 1):
         for path in (ca_cert, private_ca):
             with open(path, encoding="utf-8") as part:
                 handle.write(part.read())
-    shared = {"api_cert": api_cert, "api_key": api_key, "ca_file": ca_cert, "service_ca_file": service_ca,
+    shared = {"api_cert": api_cert, "api_key": api_key, "ca_file": ca_cert, "ca_key": ca_key,
+              "service_ca_file": service_ca, "control_plane": control_plane,
               "token_key": token_key, "token_cert": token_cert, "token_service": token_service,
               "token_issuer_name": token_issuer, "token_port": ports["token"], "registries": regs}
     shared_env = {
         "LAB_CA_FILE": ca_cert, "LAB_UNTRUSTED_CA_FILE": other_ca,
         "LAB_TOKEN_ISSUER_URL": "https://127.0.0.1:%d/token" % ports["token"],
         "LAB_SOURCE_UNREACHABLE": "127.0.0.1:%d" % ports["unreachable"],
-        "LAB_SERVICE_CA_FILE": service_ca, "LAB_REGISTRIES_CA_BUNDLE": bundle,
+        "LAB_SERVICE_CA_FILE": service_ca, "LAB_REGISTRIES_CA_BUNDLE": bundle, "LAB_CONTROL_PLANE": control_plane,
     }
+    if control_plane == "real":
+        shared["cp_bin"] = processes.binaries()  # built once per machine (build.sh); at once when cached
+        shared["crd_dir"] = os.path.join(os.path.dirname(shared["cp_bin"]), "crds")
     for name, reg in regs.items():
         prefix = "LAB_REGISTRY_" + name.upper()
         shared_env[prefix] = reg["host"]
@@ -184,7 +189,7 @@ def start(clusters: int = 1):
         procs[name] = spawn("registry-" + name, ["docker-registry", "serve",
                                                  os.path.join(LAB_DIR, "registry-%s.yml" % name)])
     for api, url, name in apis:
-        wait_https(url + "/version", ca_cert, api, name)
+        wait_https(url + "/version", ca_cert, api, name, timeout=120.0 if control_plane == "real" else 10.0)
     for name, reg in regs.items():
         wait_https("%s://%s/v2/" % (reg.get("scheme", "https"), reg["host"]), reg.get("ca_file", ca_cert),
                    procs[name], "registry-" + name)
@@ -222,6 +227,19 @@ def spawn_cluster(index: int, shared: dict):
     # the token-auth registry's issuer is shared: the first cluster's process serves it
     config = dict(shared, name=name, api_port=ports["api"], tokens=tokens, integrated_registry=integrated,
                   settings={"apps_domain": apps_domain}, serve_token_issuer=index == 1)
+    config.pop("ca_key")
+    suffix = "" if index == 1 else "-" + name
+    if shared["control_plane"] == "real":
+        # this cluster's etcd, kube-apiserver and kube-controller-manager; the lab's daemon is their front
+        cp_ports = {part: free_port() for part in ("etcd", "etcd-peer", "kube-apiserver", "kube-controller-manager")}
+        plane = processes.prepare(os.path.join(base, "control-plane"), shared["ca_file"], shared["ca_key"], tokens,
+                                  cp_ports, shared["cp_bin"])
+        for part in ("etcd", "kube-apiserver", "kube-controller-manager"):
+            spawn(part + suffix, plane[part])
+        config["control_plane"] = {"url": plane["api_url"], "controllers_token": plane["controllers_token"],
+                                   "crd_dir": shared["crd_dir"]}
+    else:
+        config.pop("control_plane")
     config_path = os.path.join(base, "lab.json")
     with open(config_path, "w", encoding="utf-8") as handle:
         json.dump(config, handle, indent=2)
@@ -359,6 +377,10 @@ def main():
     parser.add_argument("action", choices=("start", "stop", "status"))
     parser.add_argument("--clusters", type=int, default=int(os.environ.get("CLUSTERS") or 1),
                         help="how many clusters (each its own API emulator and state, sharing the registries)")
+    parser.add_argument("--control-plane", choices=("real", "emulated"),
+                        default=os.environ.get("CONTROL_PLANE") or "real",
+                        help="real: etcd, kube-apiserver and kube-controller-manager per cluster behind the lab's "
+                             "front (default); emulated: the lab's own API emulator")
     args = parser.parse_args()
     if args.action == "start":
         if args.clusters < 1:
@@ -367,7 +389,7 @@ def main():
         # client's ephemeral port) may take one in between; start again with other ports
         for attempt in range(3):
             try:
-                start(args.clusters)
+                start(args.clusters, args.control_plane)
                 break
             except PortTaken as exc:
                 if attempt == 2:

@@ -75,10 +75,13 @@ class OpenShift:
 
     def _loop(self):
         while not self.stop.is_set():
-            try:
-                self.reconcile()
-            except Exception as exc:  # pylint: disable=broad-except
-                print("lab controller error: %r" % exc, flush=True)
+            # each controller on its own: one that fails (a conflict with a write on a real API server, which the
+            # next pass retries from the newer object) does not hold the others back
+            for controller in self.controllers:
+                try:
+                    controller.reconcile()
+                except Exception as exc:  # pylint: disable=broad-except
+                    print("lab controller %s: %r" % (type(controller).__name__, exc), flush=True)
             self.stop.wait(0.1)
 
     def reconcile(self):

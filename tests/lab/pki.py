@@ -29,6 +29,13 @@ def _pem_key(key):
                              serialization.NoEncryption())
 
 
+def make_key(directory: str, name: str) -> str:
+    """An RSA private key alone (PEM), such as the API server's service-account signing key."""
+    path = os.path.join(directory, name + ".key")
+    _write(path, _pem_key(_key()))
+    return path
+
+
 def _now():
     return datetime.datetime.now(datetime.timezone.utc)
 

@@ -13,6 +13,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import kube, schema
+from .controlplane.front import describe, conflict as front_conflict
+from .controlplane.remote import LOCAL_GROUPS
 from .kube import ApiError, Resource
 
 K8S_VERSION = {"major": "1", "minor": "31", "gitVersion": "v1.31.6", "gitCommit": "lab", "gitTreeState": "clean",
@@ -218,13 +220,21 @@ class Api:
         return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": K8S_VERSION["gitVersion"]},
                 "paths": paths, "components": {"schemas": {}}}
 
-    @staticmethod
-    def _groups():
+    def _groups(self):
+        """The API groups this server serves: all of them as the emulator; on a real control plane only what a
+        cluster's openshift-apiserver would (the rest is kube-apiserver's)."""
         seen = []
         for res in kube.RESOURCES:
             if res.group and res.group not in seen:
                 seen.append(res.group)
+        if self.lab.front is not None:
+            seen = [g for g in seen if g in LOCAL_GROUPS]
         return seen
+
+    def local(self, path: str) -> bool:
+        """On a real control plane: whether this server answers the path itself (else kube-apiserver does)."""
+        return any(path == "/apis/" + g or path.startswith("/apis/%s/" % g) or path == "/openapi/v3/apis/" + g
+                   or path.startswith("/openapi/v3/apis/%s/" % g) for g in LOCAL_GROUPS)
 
     @staticmethod
     def _group(group):
@@ -596,13 +606,20 @@ class Handler(BaseHTTPRequestHandler):
         entry = {"time": time.time(), "method": method, "path": path, "query": url.query,
                  "content_type": self.headers.get("Content-Type", ""), "user": user}
         status, headers = 500, {}
+        forward = lab.front is not None and not lab.api.local(path)
         try:
-            if user is None:
+            if user is None and not forward:
                 raise ApiError(401, "Unauthorized", "Unauthorized")
-            try:
-                verb = _verb(method, _parse_path(path)[2], query)
-            except ApiError:
-                verb = method.lower()
+            if forward:
+                info = describe(method, path, query)
+                verb = info["verb"]
+                ctx.update(resource=info.get("resource"), namespace=info.get("namespace"), name=info.get("name"),
+                           dry_run=query.get("dryRun") == "All")
+            else:
+                try:
+                    verb = _verb(method, _parse_path(path)[2], query)
+                except ApiError:
+                    verb = method.lower()
             entry["verb"] = verb
             fault = lab.faults.take(method, verb, path)
             if fault:
@@ -629,6 +646,14 @@ class Handler(BaseHTTPRequestHandler):
                                 503: "the server is currently unable to handle the request"}
                     raise ApiError(code, fault.get("reason") or reasons.get(code, "InternalError"),
                                    fault.get("message") or messages.get(code, "Internal error occurred: injected fault"))
+            if forward:
+                if ctx.get("force_conflict") and verb in ("update", "patch"):
+                    raise front_conflict(info)
+                status = self._forward(method, path, body)
+                entry.update(status=status, resource=ctx.get("resource"), namespace=ctx.get("namespace"),
+                             name=ctx.get("name"), dry_run=ctx.get("dry_run", False), upstream=True)
+                lab.log.add(entry)
+                return
             if path == "/openapi/v2" and "protobuf" in self.headers.get("Accept", ""):
                 entry.update(status=200)
                 lab.log.add(entry)
@@ -657,6 +682,27 @@ class Handler(BaseHTTPRequestHandler):
             entry["import"] = ctx["import"]  # an ImageStreamImport with import: false writes nothing
         lab.log.add(entry)
         self._send(status, payload, headers)
+
+    def _forward(self, method, path, body) -> int:
+        """Pass the request to kube-apiserver; discovery answers get the lab's own groups added."""
+        rewrite = accept = None
+        if path == "/apis":
+            # the legacy discovery document (not the aggregated one), with image.openshift.io in it: clients fall
+            # back to it, as they do for any server without aggregated discovery
+            accept = "application/json"
+
+            def rewrite(payload):  # pylint: disable=function-redefined
+                payload["groups"] = payload.get("groups", []) + [self.lab.api._group(g) for g in self.lab.api._groups()]
+                return payload
+        elif path == "/api":
+            accept = "application/json"
+        elif path == "/openapi/v3":
+            def rewrite(payload):  # pylint: disable=function-redefined
+                for group in self.lab.api._groups():
+                    gv = _gv_path(group, "v1")
+                    payload.setdefault("paths", {})[gv] = {"serverRelativeURL": "/openapi/v3/%s?hash=lab" % gv}
+                return payload
+        return self.lab.front.forward(self, method, self.path, body, accept=accept, rewrite=rewrite)
 
     def _control(self, method, path, body, user, query=""):
         lab = self.lab

@@ -173,11 +173,15 @@ class MachineConfigOperator(Controller):
 
 def initial_objects() -> list[tuple]:
     """The pools and ClusterVersion of a fresh cluster (the pools pick up their rendered config at once)."""
+    installed = "2026-11-02T08:00:00Z"
     objs = [(R["cv"], {"metadata": {"name": "version"},
-                       "spec": {"channel": "stable-4.18", "clusterID": "6b3c4a5e-lab0-4c1b-9a43-0cf8e0d0b4a1"},
-                       "status": {"desired": {"image": RELEASE_IMAGE, "version": "4.18.12"},
-                                  "history": [{"state": "Completed", "image": RELEASE_IMAGE, "version": "4.18.12",
-                                               "verified": False}]}})]
+                       "spec": {"channel": "stable-4.21", "clusterID": "6b3c4a5e-1ab0-4c1b-9a43-0cf8e0d0b4a1"},
+                       "status": {"desired": {"image": RELEASE_IMAGE, "version": "4.21.3"},
+                                  "history": [{"state": "Completed", "image": RELEASE_IMAGE, "version": "4.21.3",
+                                               "verified": False, "startedTime": installed,
+                                               "completionTime": installed}],
+                                  "availableUpdates": None, "observedGeneration": 1,
+                                  "versionHash": "lab-4.21.3"}})]
     for pool, machines in POOLS.items():
         objs.append((R["mcp"], {"metadata": {"name": pool, "labels": {
             "machineconfiguration.openshift.io/mco-built-in": "", "pools.operator.machineconfiguration.openshift.io/"

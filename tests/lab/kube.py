@@ -232,8 +232,22 @@ MERGE_KEYS = {"containers": "name", "initContainers": "name", "volumes": "name",
               "imagePullSecrets": "name", "finalizers": None, "ownerReferences": "uid"}
 
 
-def strategic_merge_patch(target, patch):
+# top-level list fields of a kind that carry no patch strategy although a field of that name elsewhere does:
+# ServiceAccount.imagePullSecrets is replaced by a strategic merge patch (PodSpec.imagePullSecrets is merged)
+REPLACED_FIELDS = {"ServiceAccount": ("imagePullSecrets",)}
+
+
+def strategic_merge_patch(target, patch, kind=None):
     """Strategic merge patch for the core types in use: maps merge, lists with a merge key merge by it."""
+    if kind and isinstance(patch, dict) and isinstance(target, dict):
+        replaced = {k: copy.deepcopy(v) for k, v in patch.items() if k in REPLACED_FIELDS.get(kind, ())}
+        result = strategic_merge_patch(target, {k: v for k, v in patch.items() if k not in replaced})
+        for key, value in replaced.items():
+            if value is None:
+                result.pop(key, None)
+            else:
+                result[key] = value
+        return result
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     if patch.get("$patch") == "replace":
@@ -262,19 +276,27 @@ def _merge_list(current, patch, key):
         merged = list(current)
         merged.extend(v for v in patch if v not in merged)
         return merged
-    merged = copy.deepcopy(current)
+    server_order = [existing.get(key) for existing in current]
+    deleted = {item.get(key) for item in patch if isinstance(item, dict) and item.get("$patch") == "delete"}
+    patched = []
     for item in patch:
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or item.get("$patch") == "delete":
             continue
-        directive = item.get("$patch")
-        match = [i for i, existing in enumerate(merged) if existing.get(key) == item.get(key)]
-        if directive == "delete":
-            merged = [m for i, m in enumerate(merged) if i not in match]
-        elif match:
-            merged[match[0]] = strategic_merge_patch(merged[match[0]], item)
+        match = [existing for existing in current if existing.get(key) == item.get(key)]
+        patched.append(strategic_merge_patch(match[0], item) if match
+                       else {k: v for k, v in item.items() if k != "$patch"})
+    in_patch = {item.get(key) for item in patched}
+    server_only = [copy.deepcopy(e) for e in current if e.get(key) not in in_patch and e.get(key) not in deleted]
+    # the API server's element order: the patch's items and the server-only items each keep their own order and are
+    # merged by their position on the server; a patch item the server does not have goes before the next one
+    merged = []
+    while patched and server_only:
+        left = patched[0].get(key)
+        if left not in server_order or server_order.index(left) < server_order.index(server_only[0].get(key)):
+            merged.append(patched.pop(0))
         else:
-            merged.append({k: v for k, v in item.items() if k != "$patch"})
-    return merged
+            merged.append(server_only.pop(0))
+    return merged + patched + server_only
 
 
 # ---------------------------------------------------------------- selectors

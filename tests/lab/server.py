@@ -390,8 +390,16 @@ class Api:
             fault = ctx.get("force_conflict")
             sent_rv = meta.get("resourceVersion")
             if not sent_rv and not unconditional_update(res):
-                raise kube.invalid(res, name, [("metadata.resourceVersion", "FieldValueInvalid",
-                                                "Invalid value: 0x0: must be specified for an update")])
+                if res.group == "image.openshift.io":  # openshift-apiserver's own wording
+                    raise kube.invalid(res, name, [("metadata.resourceVersion", "FieldValueInvalid",
+                                                    "Invalid value: 0x0: must be specified for an update")])
+                # a custom resource: kube-apiserver names the resource, not the kind
+                message = "Invalid value: 0: must be specified for an update"
+                raise ApiError(422, "Invalid", '%s "%s" is invalid: metadata.resourceVersion: %s'
+                               % (res.qualified, name, message),
+                               {"name": name, "group": res.group, "kind": res.plural, "causes": [
+                                   {"reason": "FieldValueInvalid", "message": message,
+                                    "field": "metadata.resourceVersion"}]})
             if fault or (sent_rv and sent_rv != current["metadata"]["resourceVersion"]):
                 raise kube.conflict(res, name)
             if res.status:
@@ -421,7 +429,7 @@ class Api:
             elif media == "application/json-patch+json":
                 patched = kube.json_patch(current, patch)
             elif media == "application/strategic-merge-patch+json" and res.group in kube.CORE_GROUPS:
-                patched = kube.strategic_merge_patch(current, patch)
+                patched = kube.strategic_merge_patch(current, patch, res.kind)
             else:
                 raise ApiError(415, "UnsupportedMediaType",
                                "the body of the request was in an unknown format - accepted media types include: "
@@ -434,6 +442,7 @@ class Api:
                 patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
             elif sent is None:
                 patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
+            ctx["patched"] = True
             return self.update(res, namespace, name, patched, dry_run, strict, ctx, status=status)
 
     def delete(self, res, namespace, name, dry_run):
@@ -479,10 +488,13 @@ class Api:
                                                 "validation is '[-._a-zA-Z0-9]+')" % bad[0])])
         spec = schema.SCHEMAS.get((res.group, res.plural))
         if spec is not None:
-            pruned, result = schema.validate(spec, obj)
+            pruned, result = schema.validate(spec, obj, (res.group, res.plural))
             if result.unknown:
                 if strict:
                     fields = ", ".join('unknown field "%s"' % u for u in result.unknown)
+                    if ctx.get("patched"):
+                        # a patch is decoded after it is applied: the API server names the whole patched object
+                        raise strict_patch_error(obj, fields)
                     raise kube.bad_request('%s in version "%s" cannot be handled as a %s: %s: %s'
                                            % (res.kind, res.version, res.kind, STRICT_HINT, fields))
                 ctx.setdefault("warnings", []).extend('unknown field "%s"' % u for u in result.unknown)
@@ -529,6 +541,15 @@ class Api:
             raise kube.invalid(res, name, causes)
         obj["data"] = {k: kube.base64.b64encode(v).decode() for k, v in data.items()}
         return obj
+
+
+def strict_patch_error(obj: dict, fields: str) -> ApiError:
+    """422 for a patch whose result has unknown fields under fieldValidation=Strict, as kube-apiserver words it:
+    the whole patched object is in the message (so a client must never show it for a Secret)."""
+    value = json.dumps(obj, separators=(",", ":"), sort_keys=True)
+    message = 'Invalid value: "%s": %s: %s' % (value.replace("\\", "\\\\").replace('"', '\\"'), STRICT_HINT, fields)
+    return ApiError(422, "Invalid", ' "" is invalid: patch: ' + message,
+                    {"causes": [{"reason": "FieldValueInvalid", "message": message, "field": "patch"}]})
 
 
 def unconditional_update(res: Resource) -> bool:
@@ -649,7 +670,7 @@ class Handler(BaseHTTPRequestHandler):
             if forward:
                 if ctx.get("force_conflict") and verb in ("update", "patch"):
                     raise front_conflict(info)
-                status = self._forward(method, path, body)
+                status = self._forward(method, path, body, info, ctx.get("dry_run"))
                 entry.update(status=status, resource=ctx.get("resource"), namespace=ctx.get("namespace"),
                              name=ctx.get("name"), dry_run=ctx.get("dry_run", False), upstream=True)
                 lab.log.add(entry)
@@ -683,7 +704,7 @@ class Handler(BaseHTTPRequestHandler):
         lab.log.add(entry)
         self._send(status, payload, headers)
 
-    def _forward(self, method, path, body) -> int:
+    def _forward(self, method, path, body, info=None, dry_run=False) -> int:
         """Pass the request to kube-apiserver; discovery answers get the lab's own groups added."""
         rewrite = accept = None
         if path == "/apis":
@@ -702,7 +723,12 @@ class Handler(BaseHTTPRequestHandler):
                     gv = _gv_path(group, "v1")
                     payload.setdefault("paths", {})[gv] = {"serverRelativeURL": "/openapi/v3/%s?hash=lab" % gv}
                 return payload
-        return self.lab.front.forward(self, method, self.path, body, accept=accept, rewrite=rewrite)
+        status, answer = self.lab.front.forward(self, method, self.path, body, accept=accept, rewrite=rewrite)
+        if method != "GET" and 200 <= status < 300 and answer and not dry_run:
+            # what a client wrote is what the lab's controllers and image API read next (their cache would see it
+            # a moment later from its watch; a test writes and then imports at once)
+            self.lab.real.observe_write(method, info or {}, answer)
+        return status
 
     def _control(self, method, path, body, user, query=""):
         lab = self.lab

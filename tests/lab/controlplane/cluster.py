@@ -8,6 +8,7 @@ deleted, objects it changed are written back as they were (status through the st
 from __future__ import annotations
 
 import copy
+import json
 import time
 
 from .. import kube, openshift
@@ -67,6 +68,26 @@ class RealCluster:
         lab.log.clear()
         with lab.faults.lock:
             lab.faults.rules = []
+
+    def observe_write(self, method: str, info: dict, answer: bytes):
+        """A write the front passed on: its answer goes into the controllers' cache at once."""
+        res = BY_QUALIFIED.get(info.get("resource"))
+        if res is None or res not in self.remote.cache or info.get("subresource") not in (None, "status"):
+            return
+        try:
+            obj = json.loads(answer)
+        except ValueError:
+            return
+        if obj.get("kind") == "Status":
+            if method == "DELETE" and info.get("name"):
+                with self.remote.lock:
+                    self.remote.cache[res].pop(((info.get("namespace") or "") if res.namespaced else "",
+                                                info["name"]), None)
+            return
+        if obj.get("kind") != res.kind:
+            return
+        deleted = method == "DELETE" and not (obj.get("metadata") or {}).get("deletionTimestamp")
+        self.remote.observe(res, obj, deleted=deleted)
 
     def _seed(self):
         for res, obj in openshift.initial_objects(self.lab.config["registries"], self.lab.service_ca,
@@ -132,6 +153,7 @@ class RealCluster:
 
 
 _NS = kube.find("", "namespaces")
+BY_QUALIFIED = {r.qualified: r for r in kube.RESOURCES}
 
 
 def _path(res, meta):

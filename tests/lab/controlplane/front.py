@@ -130,8 +130,9 @@ class Upstream:
         self.client = Client(url, ca_file, "")
 
     def forward(self, handler, method: str, raw_path: str, body: bytes, accept: str | None = None,
-                rewrite=None) -> int:
-        """Send the request upstream and the answer back to the client; returns the status code.
+                rewrite=None) -> tuple[int, bytes | None]:
+        """Send the request upstream and the answer back to the client; returns the status code and the body
+        (None when it was streamed).
         rewrite(status, payload) may change a JSON answer (discovery merges the lab's own groups in)."""
         headers = {k: handler.headers[k] for k in FORWARD_REQUEST_HEADERS if handler.headers.get(k)}
         if accept:
@@ -152,8 +153,8 @@ class Upstream:
                     conn = self.client.connection()
                 if attempt:
                     raise
-        if streaming or resp.getheader("Transfer-Encoding", "").lower() == "chunked" and rewrite is None:
-            return self._stream(handler, resp, conn if streaming else None)
+        if streaming:
+            return self._stream(handler, resp, conn), None
         data = resp.read()
         if rewrite is not None and resp.status == 200:
             data = json.dumps(rewrite(json.loads(data))).encode()
@@ -164,7 +165,7 @@ class Upstream:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
-        return resp.status
+        return resp.status, data
 
     @staticmethod
     def _stream(handler, resp, conn) -> int:

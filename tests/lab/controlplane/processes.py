@@ -15,7 +15,7 @@ from .. import pki
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the Kubernetes release that OpenShift 4.21 ships; build/kubernetes/go.mod pins it
-SERVICE_CIDR = "10.217.0.0/16"
+SERVICE_CIDR = "172.30.0.0/16"  # OpenShift's default service network
 SA_ISSUER = "https://kubernetes.default.svc"
 # the controllers of kube-controller-manager whose behaviour the lab relies on: the garbage collector (owner
 # references), namespace deletion, CronJob to Job, Job to its status; no node, pod-network or cloud controllers

@@ -289,8 +289,8 @@ def test_update_of_a_custom_resource_needs_a_resource_version(admin):
     current["metadata"].pop("resourceVersion")
     refused = admin.call("PUT", IMAGE_CONFIG, current)
     assert refused.status_code == 422
-    assert refused.json()["message"] == ('Image.config.openshift.io "cluster" is invalid: metadata.resourceVersion: '
-                                         "Invalid value: 0x0: must be specified for an update")
+    assert refused.json()["message"] == ('images.config.openshift.io "cluster" is invalid: metadata.resourceVersion: '
+                                         "Invalid value: 0: must be specified for an update")
     secret = admin.get("/api/v1/namespaces/openshift-config/secrets/pull-secret").json()
     secret["metadata"].pop("resourceVersion")
     assert admin.call("PUT", "/api/v1/namespaces/openshift-config/secrets/pull-secret", secret).status_code == 200

@@ -8,8 +8,8 @@ import shlex
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def read() -> dict:
-    path = os.path.join(os.environ.get("LAB_DIR", os.path.join(ROOT, ".lab")), "lab.env")
+def read(path: str | None = None) -> dict:
+    path = path or os.path.join(os.environ.get("LAB_DIR", os.path.join(ROOT, ".lab")), "lab.env")
     if not os.path.exists(path):
         raise RuntimeError("the lab is not running: start it with `make lab`")
     env = {}

@@ -79,7 +79,9 @@ class OpenShift:
             # next pass retries from the newer object) does not hold the others back
             for controller in self.controllers:
                 try:
-                    controller.reconcile()
+                    # one controller at a time against the store: a reset of the lab waits for the pass to end
+                    with self.lab.store.lock:
+                        controller.reconcile()
                 except Exception as exc:  # pylint: disable=broad-except
                     print("lab controller %s: %r" % (type(controller).__name__, exc), flush=True)
             self.stop.wait(0.1)

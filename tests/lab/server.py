@@ -767,7 +767,11 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/lab/registry/events" and method == "POST":
             self._send(200, lab.openshift.registry_events(payload))
         elif path == "/lab/reset" and method == "POST":
-            lab.reset()
+            try:
+                lab.reset()
+            except Exception as exc:  # pylint: disable=broad-except
+                self._send(500, {"error": "the reset failed: %r" % exc})
+                return
             self._send(200, {"reset": True})
         elif path == "/lab/settings":
             if method in ("POST", "PUT", "PATCH"):

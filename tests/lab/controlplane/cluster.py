@@ -129,7 +129,14 @@ class RealCluster:
                 if current is not None and current["metadata"].get("deletionTimestamp"):
                     self._wait_gone([key[1]] if res.plural == "namespaces" else [])
                     current = None
-                self.remote.put(res, wanted, previous=current)
+                try:
+                    self.remote.put(res, wanted, previous=current)
+                except ApiError as exc:
+                    if exc.code != 409:
+                        raise
+                    # written meanwhile (a client of the previous test, the controller manager): from the newest
+                    status, newest = self.client.request("GET", _path(res, wanted["metadata"]))
+                    self.remote.put(res, wanted, previous=newest if status == 200 else None)
 
     def _wait_gone(self, namespaces: list[str], timeout: float = 30.0):
         """Wait until the controller manager has finished deleting these namespaces (asked of the server: the

@@ -18,9 +18,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVICE_CIDR = "172.30.0.0/16"  # OpenShift's default service network
 SA_ISSUER = "https://kubernetes.default.svc"
 # the controllers of kube-controller-manager whose behaviour the lab relies on: the garbage collector (owner
-# references), namespace deletion, CronJob to Job, Job to its status; no node, pod-network or cloud controllers
+# references), namespace deletion, CronJob to Job, Job to its status, a namespace's default service account and
+# kube-root-ca.crt, the PVC protection finalizer's removal; no node, pod-network or cloud controllers
 KCM_CONTROLLERS = "garbage-collector-controller,namespace-controller,cronjob-controller,job-controller," \
-                  "serviceaccount-controller,root-ca-certificate-publisher-controller"
+                  "serviceaccount-controller,root-ca-certificate-publisher-controller," \
+                  "persistentvolumeclaim-protection-controller"
 
 
 def binaries() -> str:

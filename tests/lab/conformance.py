@@ -228,7 +228,8 @@ KNOWN = {
     "images insecure with a tag": "the emulator follows reference/ (openshift/api of 2026-08, after 4.23 branched), "
                                   "whose CRD checks each registry scope with a CEL rule; the 4.21 CRD the real "
                                   "control plane serves has no such rule and accepts the entry",
-    "idms source with a tag": "the same newer CEL rule on mirror-set sources in reference/; 4.21 checks a pattern only",
+    "dockerconfigjson not json": "the emulator words a malformed .dockerconfigjson with Go's JSON decoder message "
+                                 "for the common cases only (here Go reads 'n' as the start of null)",
 }
 
 

@@ -22,7 +22,9 @@ from .controllers.samples import SAMPLES_VERSION, SamplesOperator
 DEFAULT_SETTINGS = {"operator_delay": 1.0, "deployment_ready": True, "routes_admitted": True,
                     "progress_deadline": 8.0, "apps_domain": "apps.lab.ocp.example", "max_images_bulk": 50,
                     "mco_delay": 1.0, "latency_ms": 0, "pruner_last_job": "",
-                    "token_max_expiration_seconds": 0}
+                    # the API server's maximum bound-token lifetime: 48 hours (on a real control plane it is
+                    # kube-apiserver's --service-account-max-token-expiration, fixed when it starts)
+                    "token_max_expiration_seconds": 172800}
 
 
 class OpenShift:

@@ -225,7 +225,7 @@ def _check(schema, value, path, result, defaults):
         return value
     if actual != kind:
         result.errors.append((path, "FieldValueTypeInvalid", "Invalid value: %s: %s in body must be of type %s: %s"
-                              % (_quote(value), path, kind, _quote(actual))))
+                              % (_quote(actual), path, kind, _quote(actual))))
         return value
     if kind == "string":
         if schema["enum"] is not None and value not in schema["enum"]:
@@ -281,13 +281,15 @@ def _check_object(schema, value, path, result, defaults):
                 out[key] = prop["default"] if not isinstance(prop["default"], dict) else dict(prop["default"])
                 if prop["type"] == "object":
                     out[key] = _check_object(prop, out[key], "%s.%s" % (path, key), Result(), True)
-    if schema.get("cel") and not result.errors:
+    if schema.get("cel") and not any(e[1] in BLOCKING for e in result.errors):
         rule, message = schema["cel"]
         if not rule(out):
             result.errors.append((path, "FieldValueInvalid", 'Invalid value: "object": %s' % message))
     return out
 
 
+# schema errors that stop a CRD's CEL rules from running (apiextensions-apiserver's blocking errors)
+BLOCKING = ("FieldValueTypeInvalid", "FieldValueNotSupported", "FieldValueRequired")
 # the CRDs (openshift/api) that carry CEL rules: when the schema finds errors, kube-apiserver skips the rules and
 # says so in one more cause
 CEL_GROUPS = {("imageregistry.operator.openshift.io", "configs"), ("config.openshift.io", "images"),
@@ -302,9 +304,10 @@ def validate(schema, body: dict, resource: tuple | None = None) -> tuple[dict, R
     result = Result()
     rest = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
     pruned = _check_object(schema, rest, "", result, True)
-    if result.errors and resource in CEL_GROUPS and not any(e[2].startswith('Invalid value: "object"')
-                                                            for e in result.errors):
-        result.errors.append(CEL_SKIPPED)
+    # only a wrong type or an unsupported enum value stops the CEL rules (apiextensions' blocking errors)
+    if resource in CEL_GROUPS and any(e[1] in BLOCKING
+                                      for e in result.errors):
+        result.errors = [e for e in result.errors if not e[2].startswith('Invalid value: "object"')] + [CEL_SKIPPED]
     for key in ("apiVersion", "kind", "metadata"):
         if key in body:
             pruned[key] = body[key]

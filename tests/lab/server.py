@@ -278,7 +278,7 @@ class Api:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         dry_run = query.get("dryRun") == "All"
         if query.get("dryRun") not in (None, "All"):
-            raise bad_request_dry_run(query.get("dryRun"))
+            raise bad_request_dry_run(query.get("dryRun"), verb)
         ctx["dry_run"] = dry_run
         if token_request:
             return 201, self._token_request(namespace, name, body, dry_run, ctx)
@@ -466,12 +466,29 @@ class Api:
         pattern = kube.DNS1123_LABEL if res.plural in ("namespaces", "services") else kube.DNS1123_SUBDOMAIN
         if res.plural == "imagestreams":
             pattern = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+        if current is None and pattern is kube.DNS1123_LABEL and (len(name) > 63 or not pattern.match(name)):
+            raise kube.invalid(res, name, [("metadata.name", "FieldValueInvalid",
+                                            'Invalid value: "%s": a lowercase RFC 1123 label must consist of lower '
+                                            "case alphanumeric characters or '-', and must start and end with an "
+                                            "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+                                            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" % name)])
         if current is None and (len(name) > 253 or not pattern.match(name)):
             raise kube.invalid(res, name, [("metadata.name", "FieldValueInvalid",
                                             'Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower '
                                             "case alphanumeric characters, '-' or '.', and must start and end with an "
                                             "alphanumeric character (e.g. 'example.com', regex used for validation is "
                                             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')" % name)])
+        known = CORE_FIELDS.get(res.plural)
+        if strict and known is not None:
+            unknown = sorted(k for k in obj if k not in known)
+            if unknown:
+                fields = ", ".join('unknown field "%s"' % u for u in unknown)
+                if ctx.get("patched"):
+                    raise strict_patch_error(obj, fields)
+                raise kube.bad_request('%s in version "%s" cannot be handled as a %s: %s: %s'
+                                       % (res.kind, res.version, res.kind, STRICT_HINT, fields))
+        if res.plural == "cronjobs":
+            self._admit_cronjob(res, obj)
         for field in ("labels", "annotations"):
             if meta.get(field) is not None and not isinstance(meta[field], dict):
                 raise kube.bad_request('%s in version "%s" cannot be handled as a %s: json: cannot unmarshal into Go '
@@ -507,6 +524,24 @@ class Api:
         return obj
 
     @staticmethod
+    def _admit_cronjob(res, obj):
+        """The batch API parses the schedule when the CronJob is written (standard five fields or a descriptor)."""
+        schedule = ((obj.get("spec") or {}).get("schedule") or "").strip()
+        text = re.sub(r"^(CRON_)?TZ=\S+\s+", "", schedule)
+        if text.startswith("@"):
+            if text not in ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly") \
+                    and not text.startswith("@every "):
+                raise kube.invalid(res, obj["metadata"]["name"], [("spec.schedule", "FieldValueInvalid",
+                                                                   'Invalid value: "%s": unrecognized descriptor: %s'
+                                                                   % (schedule, text))])
+            return
+        fields = text.split()
+        if len(fields) != 5:
+            raise kube.invalid(res, obj["metadata"]["name"], [("spec.schedule", "FieldValueInvalid",
+                                                               'Invalid value: "%s": expected exactly 5 fields, found '
+                                                               "%d: [%s]" % (schedule, len(fields), " ".join(fields)))])
+
+    @staticmethod
     def _admit_secret(res, obj, current):
         name = obj["metadata"]["name"]
         string_data = obj.pop("stringData", None) or {}
@@ -540,6 +575,8 @@ class Api:
         if causes:
             raise kube.invalid(res, name, causes)
         obj["data"] = {k: kube.base64.b64encode(v).decode() for k, v in data.items()}
+        if not obj["data"]:
+            obj.pop("data")  # an empty map is omitted, as the API server stores it
         return obj
 
 
@@ -559,8 +596,19 @@ def unconditional_update(res: Resource) -> bool:
     return res.group in kube.CORE_GROUPS
 
 
-def bad_request_dry_run(value):
-    return ApiError(400, "BadRequest", 'Invalid dry run value: "%s": supported values: "All"' % value)
+def bad_request_dry_run(value, verb="create"):
+    options = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions"}.get(verb, "DeleteOptions")
+    message = 'dryRun: Unsupported value: ["%s"]: supported values: "All"' % value
+    return ApiError(422, "Invalid", '%s.meta.k8s.io "" is invalid: %s' % (options, message),
+                    {"group": "meta.k8s.io", "kind": options, "causes": [
+                        {"reason": "FieldValueNotSupported", "message": message[len("dryRun: "):], "field": "dryRun"}]})
+
+
+# the top-level fields of the core types the lab checks under fieldValidation=Strict
+CORE_FIELDS = {"secrets": ("apiVersion", "kind", "metadata", "data", "stringData", "type", "immutable"),
+               "configmaps": ("apiVersion", "kind", "metadata", "data", "binaryData", "immutable"),
+               "serviceaccounts": ("apiVersion", "kind", "metadata", "secrets", "imagePullSecrets",
+                                   "automountServiceAccountToken")}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -778,6 +826,12 @@ class Handler(BaseHTTPRequestHandler):
                 unknown = set(payload) - set(lab.settings)
                 if unknown:
                     self._send(400, {"error": "unknown settings: %s" % sorted(unknown)})
+                    return
+                fixed = [k for k in ("token_max_expiration_seconds",)
+                         if lab.front is not None and k in payload and payload[k] != lab.settings[k]]
+                if fixed:
+                    self._send(400, {"error": "%s is fixed when the real control plane starts (a kube-apiserver "
+                                              "flag)" % fixed[0]})
                     return
                 lab.settings.update(payload)
             self._send(200, lab.settings)

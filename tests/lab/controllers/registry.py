@@ -282,15 +282,17 @@ class RegistryOperator(Controller):
         volume = {"name": "registry-storage", "emptyDir": {}}
         if storage.get("pvc") is not None:
             volume = {"name": "registry-storage", "persistentVolumeClaim": {"claimName": storage["pvc"]["claim"]}}
+        # object storage needs no volume, and then no mount (the API server refuses a mount of a missing volume)
+        local = not any(storage.get(k) is not None for k in STORAGE_KEYS) and storage.get("swift") is None
         pod = {"metadata": {"labels": {"docker-registry": "default"}},
                "spec": {"serviceAccountName": "registry", "nodeSelector": spec.get("nodeSelector") or {},
                         "tolerations": spec.get("tolerations") or [], "affinity": spec.get("affinity") or {},
                         "containers": [{"name": "registry", "image": "quay.io/openshift/origin-docker-registry:4.18",
                                         "ports": [{"containerPort": 5000, "protocol": "TCP"}],
                                         "resources": spec.get("resources") or {},
-                                        "volumeMounts": [{"name": "registry-storage", "mountPath": "/registry"}]}],
-                        "volumes": [volume] if not any(storage.get(k) is not None for k in STORAGE_KEYS) and
-                        storage.get("swift") is None else []}}
+                                        "volumeMounts": [{"name": "registry-storage", "mountPath": "/registry"}]
+                                        if local else []}],
+                        "volumes": [volume] if local else []}}
         desired = {"replicas": spec.get("replicas", 1), "strategy": {"type": strategy},
                    "selector": {"matchLabels": {"docker-registry": "default"}}, "template": pod}
         with self.store.lock:

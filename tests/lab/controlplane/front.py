@@ -54,7 +54,7 @@ class DelegatedUsers:
         status = review.get("status") or {}
         user = (status.get("user") or {}).get("username") if status.get("authenticated") else None
         with self.lock:
-            self.reviews[digest] = (time.time() + 5, user)
+            self.reviews[digest] = (time.time() + 1, user)
             if user:
                 self.groups[user] = (status.get("user") or {}).get("groups") or []
         return user

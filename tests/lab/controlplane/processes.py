@@ -36,7 +36,7 @@ def crd_dir() -> str:
 
 
 def prepare(base: str, ca_cert: str, ca_key: str, tokens: dict[str, str], ports: dict[str, int],
-            bin_dir: str, max_token_seconds: int = 0) -> dict:
+            bin_dir: str, max_token_seconds: int = 172800) -> dict:
     """Files and command lines for one cluster's etcd, kube-apiserver and kube-controller-manager.
 
     tokens maps a lab user (admin, viewer, editor) to its bearer token; a token for the lab's own controllers is

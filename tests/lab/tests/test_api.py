@@ -181,8 +181,10 @@ def test_field_validation_of_openshift_config(admin):
                      "application/merge-patch+json").json()
     assert cel["code"] == 422 and "Only one of blockedRegistries or allowedRegistries may be set" in cel["message"]
     tagged = admin.call("PATCH", IMAGES, {"spec": {"registrySources": {"insecureRegistries": ["a.io/x:tag"]}}},
-                        "application/merge-patch+json").json()
-    assert tagged["code"] == 422
+                        "application/merge-patch+json")
+    # OpenShift 4.21's CRD (the real control plane) has no rule on a scope's form; reference/'s newer CRD (the
+    # emulator) refuses a tag: a known divergence (tests/lab/README.md)
+    assert tagged.status_code == (200 if admin.env.get("LAB_CONTROL_PLANE") == "real" else 422)
     ok = admin.call("PATCH", IMAGES, {"spec": {"registrySources": {"insecureRegistries": ["*.example.com", "a.io:5000/ns"]}}},
                     "application/merge-patch+json")
     assert ok.status_code == 200

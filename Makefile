@@ -92,4 +92,4 @@ bench-fleet: setup collection
 	$(BIN)/python tests/bench/fleet.py --clusters $(or $(CLUSTERS),20) $(BENCH_ARGS)
 
 clean: lab-stop
-	rm -rf build .venv .venv-newest .venv-bench .lab .lab-newest .lab-fleet tests/output
+	rm -rf build .venv .venv-newest .venv-bench .lab .lab-newest .lab-fleet .lab-emulated .lab-conf tests/output

@@ -43,12 +43,22 @@ check_lab_stopped() {
 }
 
 make --no-print-directory collection >/dev/null || exit 1
-# three clusters: the fleet target and the sliced AWX jobs use them all, every other test the first
-step "lab start" "$VENV/python" -m tests.lab.labctl start --clusters 3
+# three clusters on the real control plane: the fleet target and the sliced AWX jobs use them all, every other test
+# the first
+step "lab start" "$VENV/python" -m tests.lab.labctl start --clusters 3 --control-plane real
 cp .lab/pids .lab/pids.last 2>/dev/null
 step "sanity" make --no-print-directory sanity
 step "units" make --no-print-directory units
 step "lab tests" "$VENV/python" -m pytest -q tests/lab/tests
+# the emulator held to the real control plane: the same requests to both, compared
+conformance() {
+  LAB_DIR=$ROOT/.lab-emulated "$VENV/python" -m tests.lab.labctl start --control-plane emulated >/dev/null || return 1
+  "$VENV/python" -m tests.lab.conformance "$ROOT/.lab" "$ROOT/.lab-emulated"
+  local rc=$?
+  LAB_DIR=$ROOT/.lab-emulated "$VENV/python" -m tests.lab.labctl stop >/dev/null
+  return $rc
+}
+step "conformance" conformance
 # the newest ansible-core leg has a lab of its own and runs alongside the integration targets and the AWX jobs
 mkdir -p tests/output
 newest_log=tests/output/newest-ansible.log

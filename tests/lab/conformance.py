@@ -11,6 +11,7 @@ listed in KNOWN with its reason (tests/lab/README.md repeats the list). Exit sta
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import json
 import os
@@ -44,7 +45,6 @@ def secret(name, data=None, kind="Opaque", **extra):
 
 
 def dockercfg(name, payload: bytes):
-    import base64  # pylint: disable=import-outside-toplevel
     return secret(name, {".dockerconfigjson": base64.b64encode(payload).decode()}, "kubernetes.io/dockerconfigjson")
 
 
@@ -84,8 +84,8 @@ def _with_rv(body, index=-1):
     return make
 
 
-def _current(path, mutate):
-    """A body made from the last answer (a GET of path): mutate(obj) changes it."""
+def _current(mutate):
+    """A body made from the last answer (a GET of the object): mutate(obj) changes it."""
     def make(answers):
         out = copy.deepcopy(answers[-1])
         mutate(out)
@@ -168,8 +168,8 @@ CASES = [
                                                     "spec": {}})], None),
     ("cronjob bad schedule", [step("POST", CRONJOBS, cronjob("cj1", "every day"))], None),
     ("cronjob good schedule", [step("POST", CRONJOBS, cronjob("cj2", "0 0 * * *"))], None),
-    ("namespace bad name", [step("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                                 "metadata": {"name": "Bad_Name"}})], None),
+    ("namespace bad name", [step("POST", "/api/v1/namespaces",
+                                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "Bad_Name"}})], None),
     # the OpenShift config resources: the registry config, the pruner, images.config, mirror sets, samples
     ("registry merge patch", [step("PATCH", REGISTRY, {"spec": {"replicas": 2}}, MERGE)], None),
     ("registry json patch", [step("PATCH", REGISTRY, [{"op": "replace", "path": "/spec/logLevel",
@@ -184,13 +184,13 @@ CASES = [
     ("registry unknown field strict patch", [step("PATCH", REGISTRY, {"spec": {"bogus": 1}}, MERGE,
                                                   fieldValidation="Strict")], None),
     ("registry unknown field strict update", [step("GET", REGISTRY),
-                                              step("PUT", REGISTRY, _current(REGISTRY, lambda o: o["spec"].update(
+                                              step("PUT", REGISTRY, _current(lambda o: o["spec"].update(
                                                   bogus=1)), fieldValidation="Strict")], None),
     ("registry update without resourceVersion", [step("GET", REGISTRY),
-                                                 step("PUT", REGISTRY, _current(REGISTRY, lambda o: o["metadata"].pop(
+                                                 step("PUT", REGISTRY, _current(lambda o: o["metadata"].pop(
                                                      "resourceVersion")))], None),
     ("registry update stale resourceVersion", [step("GET", REGISTRY),
-                                               step("PUT", REGISTRY, _current(REGISTRY, lambda o: o["metadata"].update(
+                                               step("PUT", REGISTRY, _current(lambda o: o["metadata"].update(
                                                    resourceVersion="1")))], None),
     ("registry dry run", [step("PATCH", REGISTRY, {"spec": {"replicas": 3}}, MERGE, dryRun="All")], None),
     ("registry bad dry run value", [step("PATCH", REGISTRY, {"spec": {"replicas": 3}}, MERGE, dryRun="Yes")], None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import socket
@@ -580,6 +581,18 @@ class Api:
         return obj
 
 
+def _add_groups(groups, payload):
+    payload["groups"] = payload.get("groups", []) + groups
+    return payload
+
+
+def _add_openapi_paths(groups, payload):
+    for group in groups:
+        gv = _gv_path(group, "v1")
+        payload.setdefault("paths", {})[gv] = {"serverRelativeURL": "/openapi/v3/%s?hash=lab" % gv}
+    return payload
+
+
 def strict_patch_error(obj: dict, fields: str) -> ApiError:
     """422 for a patch whose result has unknown fields under fieldValidation=Strict, as kube-apiserver words it:
     the whole patched object is in the message (so a client must never show it for a Secret)."""
@@ -754,23 +767,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def _forward(self, method, path, body, info=None, dry_run=False) -> int:
         """Pass the request to kube-apiserver; discovery answers get the lab's own groups added."""
-        rewrite = accept = None
-        if path == "/apis":
-            # the legacy discovery document (not the aggregated one), with image.openshift.io in it: clients fall
-            # back to it, as they do for any server without aggregated discovery
+        api = self.lab.api
+        accept = rewrite = None
+        if path in ("/apis", "/api"):
+            # the legacy discovery documents (not the aggregated ones), with image.openshift.io added to /apis:
+            # clients fall back to them, as they do for any server without aggregated discovery
             accept = "application/json"
-
-            def rewrite(payload):  # pylint: disable=function-redefined
-                payload["groups"] = payload.get("groups", []) + [self.lab.api._group(g) for g in self.lab.api._groups()]
-                return payload
-        elif path == "/api":
-            accept = "application/json"
+            if path == "/apis":
+                rewrite = functools.partial(_add_groups, [api._group(g) for g in api._groups()])  # pylint: disable=protected-access
         elif path == "/openapi/v3":
-            def rewrite(payload):  # pylint: disable=function-redefined
-                for group in self.lab.api._groups():
-                    gv = _gv_path(group, "v1")
-                    payload.setdefault("paths", {})[gv] = {"serverRelativeURL": "/openapi/v3/%s?hash=lab" % gv}
-                return payload
+            rewrite = functools.partial(_add_openapi_paths, api._groups())  # pylint: disable=protected-access
         status, answer = self.lab.front.forward(self, method, self.path, body, accept=accept, rewrite=rewrite)
         if method != "GET" and 200 <= status < 300 and answer and not dry_run:
             # what a client wrote is what the lab's controllers and image API read next (their cache would see it

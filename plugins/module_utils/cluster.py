@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import random
 import threading
 import time
@@ -83,11 +84,22 @@ class ClusterError(Exception):
         return self.message
 
 
+# a value the API server quotes whole: kube-apiserver's 422 for a strict patch names the entire patched object
+# ("patch: Invalid value: \"{...}\": strict decoding error: ..."), a Secret's data included
+QUOTED_OBJECT = re.compile(r'Invalid value: "\{.*\}"', re.S)
+
+
+def _unquote_objects(text):
+    return QUOTED_OBJECT.sub("Invalid value: (the object, not shown)", text) if isinstance(text, str) else text
+
+
 def error_message(status, body, method, path, conn_host=None):
-    """A message that names the problem and the fix, from an API Status body."""
-    message = (body or {}).get("message") or ""
+    """A message that names the problem and the fix, from an API Status body. An object the server quotes whole
+    is left out: it may be a Secret."""
+    message = _unquote_objects((body or {}).get("message") or "")
     reason = (body or {}).get("reason") or ""
-    causes = ((body or {}).get("details") or {}).get("causes") or []
+    causes = [dict(c, message=_unquote_objects(c.get("message", ""))) for c in
+              ((body or {}).get("details") or {}).get("causes") or []]
     where = "%s %s" % (method, path)
     if status == 401:
         return ("the API server rejected the credentials (401 Unauthorized) for %s: the token or client certificate "
@@ -213,7 +225,9 @@ class Client(object):
                 body = {"message": (raw or b"").decode("utf-8", "replace")[:200]}
             exc = ClusterError(error_message(response.status, body, method, path), status=response.status,
                                reason=body.get("reason"),
-                               causes=((body.get("details") or {}).get("causes") or []), method=method, path=path)
+                               causes=[dict(c, message=_unquote_objects(c.get("message", "")))
+                                       for c in (body.get("details") or {}).get("causes") or []],
+                               method=method, path=path)
             exc.retry_after = _retry_after(response.header("Retry-After"))
             exc.body = body
             raise exc

@@ -101,6 +101,16 @@ def test_error_messages_say_what_to_do(status, body, words):
         assert word in message
 
 
+def test_an_object_the_server_quotes_whole_is_not_in_the_message():
+    # kube-apiserver's answer to a strict patch with an unknown field quotes the patched object, data and all
+    quoted = 'Invalid value: "{\\"apiVersion\\":\\"v1\\",\\"data\\":{\\"k\\":\\"cGxhbnRlZC1zZWNyZXQ=\\"}}"'
+    body = {"reason": "Invalid", "message": ' "" is invalid: patch: %s: strict decoding error: unknown field "bogus"'
+            % quoted, "details": {"causes": [{"field": "patch", "message": quoted + ': strict decoding error'}]}}
+    message = error_message(422, body, "PATCH", "/api/v1/namespaces/lab-apps/secrets/s")
+    assert "cGxhbnRlZC1zZWNyZXQ=" not in message and "apiVersion" not in message
+    assert "patch: Invalid value: (the object, not shown): strict decoding error" in message
+
+
 # ------------------------------------------------------------------ retries against a real local HTTP server
 
 class Script(object):

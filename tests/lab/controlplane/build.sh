@@ -27,7 +27,7 @@ CRDS=(
 )
 cache=${OCP_REGISTRY_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ocp-registry-lab}/kubernetes-$k8s-etcd-$etcd-openshift-api-${osapi##*-}
 if [ -x "$cache/bin/kube-apiserver" ] && [ -x "$cache/bin/kube-controller-manager" ] && [ -x "$cache/bin/etcd" ] \
-   && [ "$(ls "$cache/crds" 2>/dev/null | wc -l)" -eq ${#CRDS[@]} ]; then
+   && [ "$(find "$cache/crds" -name '*.yaml' 2>/dev/null | wc -l)" -eq ${#CRDS[@]} ]; then
   echo "$cache"; exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -45,6 +45,6 @@ done
 (cd "$here/build/etcd" && go build -trimpath -ldflags=-s -o "$cache/bin.tmp/etcd" go.etcd.io/etcd/server/v3) >&2
 (cd "$here/build/kubernetes" && go build -trimpath -ldflags=-s -o "$cache/bin.tmp/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager) >&2
-rm -rf "$cache/bin" "$cache/crds" && mv "$cache/bin.tmp" "$cache/bin" && mv "$cache/crds.tmp" "$cache/crds"
+rm -rf "${cache:?}/bin" "${cache:?}/crds" && mv "$cache/bin.tmp" "$cache/bin" && mv "$cache/crds.tmp" "$cache/crds"
 echo "built kubernetes $k8s, etcd $etcd and openshift/api $osapi's CRDs in $(( $(date +%s) - t0 )) s into $cache" >&2
 echo "$cache"

@@ -2,7 +2,7 @@
 # The second leg of the matrix: the newest ansible-core (2.21 needs Python >= 3.12) when this machine has
 # a Python 3.12 or newer. Runs the unit tests and the integration targets with it, against a lab of its own.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 py=""
 for candidate in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12; do

@@ -2,7 +2,7 @@
 # The whole suite, as `make test` and CI run it: start the lab, run every kind of test, stop the lab,
 # print one summary line, exit non-zero on any failure.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 VENV=$ROOT/.venv/bin
 declare -a results=()
@@ -22,14 +22,7 @@ step() {
   fi
 }
 
-lab_processes() {
-  local n=0
-  if [ -f .lab/pids ]; then
-    while read -r pid _name; do kill -0 "$pid" 2>/dev/null && n=$((n + 1)); done < .lab/pids
-  fi
-  echo $n
-}
-
+# shellcheck disable=SC2317  # called through step()
 check_lab_stopped() {
   local pids
   pids=$(cut -d' ' -f1 .lab/pids.last 2>/dev/null)
@@ -51,12 +44,13 @@ step "sanity" make --no-print-directory sanity
 step "units" make --no-print-directory units
 step "lab tests" "$VENV/python" -m pytest -q tests/lab/tests
 # the emulator held to the real control plane: the same requests to both, compared
+# shellcheck disable=SC2317  # called through step()
 conformance() {
   LAB_DIR=$ROOT/.lab-emulated "$VENV/python" -m tests.lab.labctl start --control-plane emulated >/dev/null || return 1
   "$VENV/python" -m tests.lab.conformance "$ROOT/.lab" "$ROOT/.lab-emulated"
   local rc=$?
   LAB_DIR=$ROOT/.lab-emulated "$VENV/python" -m tests.lab.labctl stop >/dev/null
-  return $rc
+  return "$rc"
 }
 step "conformance" conformance
 # the newest ansible-core leg has a lab of its own and runs alongside the integration targets and the AWX jobs

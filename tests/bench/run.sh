@@ -4,7 +4,7 @@
 # Usage: tests/bench/run.sh [--short] [field.py options]
 #   --short: one run of a small estate at 0 ms, no targets (CI runs this so the benchmark cannot rot)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 py=""
 for candidate in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12; do

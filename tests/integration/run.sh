@@ -2,7 +2,7 @@
 # Runs every integration target against the lab (or a real cluster: see tests/lab/README.md) and scans all
 # of their output for the secrets the lab planted. Usage: tests/integration/run.sh [target ...]
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 : "${LAB_DIR:=$ROOT/.lab}"
 # shellcheck disable=SC1091

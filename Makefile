@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 COLL := build/ansible_collections/ocp/registry
-APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman chromium
+APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman chromium shellcheck
 GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py $(HOME)/.ansible/test/cache/get_pip_25_2.py
 
 .PHONY: help setup venv packages control-plane lab lab-stop collection sanity units lab-tests integration test demo docs bench clean

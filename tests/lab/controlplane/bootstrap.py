@@ -21,6 +21,17 @@ def _rule(verbs, groups, resources):
     return {"verbs": list(verbs), "apiGroups": list(groups), "resources": list(resources)}
 
 
+def _registry_role(verbs, extra, project_verbs):
+    """registry-editor and registry-admin: the same image rules; admin adds roles, bindings and reviews."""
+    return [_rule(verbs, [""], ["serviceaccounts", "secrets"]),
+            _rule(verbs, IMAGE_GROUPS, ["imagestreamimages", "imagestreammappings", "imagestreams",
+                                        "imagestreams/secrets", "imagestreamtags"]),
+            _rule(["create"], IMAGE_GROUPS, ["imagestreamimports"]),
+            _rule(["get", "update"], IMAGE_GROUPS, ["imagestreams/layers"])] + extra + [
+            _rule(["get"], [""], ["namespaces"]),
+            _rule(project_verbs, ["project.openshift.io", ""], ["projects"])]
+
+
 # OpenShift's bootstrap cluster roles for image access (openshift-apiserver's bootstrap policy), as a cluster has them
 OPENSHIFT_ROLES = {
     "system:image-puller": [_rule(["get"], IMAGE_GROUPS, ["imagestreams/layers"])],
@@ -35,22 +46,10 @@ OPENSHIFT_ROLES = {
                         _rule(["get"], IMAGE_GROUPS, ["imagestreams/layers"]),
                         _rule(["get"], [""], ["namespaces"]),
                         _rule(["get"], ["project.openshift.io", ""], ["projects"])],
-    "registry-editor": [_rule(READ_WRITE, [""], ["serviceaccounts", "secrets"]),
-                        _rule(READ_WRITE, IMAGE_GROUPS, ["imagestreamimages", "imagestreammappings", "imagestreams",
-                                                         "imagestreams/secrets", "imagestreamtags"]),
-                        _rule(["create"], IMAGE_GROUPS, ["imagestreamimports"]),
-                        _rule(["get", "update"], IMAGE_GROUPS, ["imagestreams/layers"]),
-                        _rule(["get"], [""], ["namespaces"]),
-                        _rule(["get"], ["project.openshift.io", ""], ["projects"])],
-    "registry-admin": [_rule(READ_WRITE, [""], ["serviceaccounts", "secrets"]),
-                       _rule(READ_WRITE, IMAGE_GROUPS, ["imagestreamimages", "imagestreammappings", "imagestreams",
-                                                        "imagestreams/secrets", "imagestreamtags"]),
-                       _rule(["create"], IMAGE_GROUPS, ["imagestreamimports"]),
-                       _rule(["get", "update"], IMAGE_GROUPS, ["imagestreams/layers"]),
-                       _rule(READ_WRITE, ["rbac.authorization.k8s.io"], ["roles", "rolebindings"]),
-                       _rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
-                       _rule(["get"], [""], ["namespaces"]),
-                       _rule(["get", "delete"], ["project.openshift.io", ""], ["projects"])],
+    "registry-editor": _registry_role(READ_WRITE, [], ["get"]),
+    "registry-admin": _registry_role(READ_WRITE, [_rule(READ_WRITE, ["rbac.authorization.k8s.io"], ["roles", "rolebindings"]),
+                                                  _rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"])],
+                                     ["get", "delete"]),
 }
 
 # the lab's users: viewer reads everything; editor reads everything and writes in lab-apps, but may not create

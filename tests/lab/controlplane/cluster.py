@@ -15,7 +15,7 @@ from .. import kube, openshift
 from ..kube import ApiError
 from . import bootstrap
 from .front import DelegatedUsers, Upstream
-from .remote import LOCAL_GROUPS, Client, HybridStore, RemoteStore
+from .remote import LOCAL_GROUPS, Client, HybridStore, RemoteStore, object_path
 
 # what kube-apiserver and kube-controller-manager make and keep themselves: a reset leaves them alone
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -96,13 +96,7 @@ class RealCluster:
                 continue
             meta = obj["metadata"]
             current = self.remote.get(res, meta.get("namespace", ""), meta["name"])
-            try:
-                self.remote.put(res, obj, previous=current)
-            except ApiError as exc:
-                if exc.code != 409 or current is not None:
-                    raise
-                # the controller manager made it meanwhile (a namespace's default service account)
-                self.remote.put(res, obj, previous=self.client.call("GET", _path(res, meta)))
+            self._put(res, obj, current)  # the controller manager may make it meanwhile (a default account)
         bootstrap.install_rbac(self.client, namespaced=True)
 
     def _restore(self):
@@ -129,14 +123,19 @@ class RealCluster:
                 if current is not None and current["metadata"].get("deletionTimestamp"):
                     self._wait_gone([key[1]] if res.plural == "namespaces" else [])
                     current = None
-                try:
-                    self.remote.put(res, wanted, previous=current)
-                except ApiError as exc:
-                    if exc.code != 409:
-                        raise
-                    # written meanwhile (a client of the previous test, the controller manager): from the newest
-                    status, newest = self.client.request("GET", _path(res, wanted["metadata"]))
-                    self.remote.put(res, wanted, previous=newest if status == 200 else None)
+                self._put(res, wanted, current)
+
+    def _put(self, res, obj, current):
+        """Write obj over current; on a conflict (made or changed meanwhile by a client of the previous test or the
+        controller manager) once more over the newest version."""
+        try:
+            self.remote.put(res, obj, previous=current)
+        except ApiError as exc:
+            if exc.code != 409:
+                raise
+            meta = obj["metadata"]
+            status, newest = self.client.request("GET", object_path(res, meta.get("namespace"), meta["name"]))
+            self.remote.put(res, obj, previous=newest if status == 200 else None)
 
     def _wait_gone(self, namespaces: list[str], timeout: float = 30.0):
         """Wait until the controller manager has finished deleting these namespaces (asked of the server: the
@@ -161,8 +160,3 @@ class RealCluster:
 
 _NS = kube.find("", "namespaces")
 BY_QUALIFIED = {r.qualified: r for r in kube.RESOURCES}
-
-
-def _path(res, meta):
-    from .remote import object_path  # pylint: disable=import-outside-toplevel
-    return object_path(res, meta.get("namespace"), meta["name"])

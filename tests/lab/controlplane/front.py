@@ -34,7 +34,6 @@ class DelegatedUsers:
         self.reviews: dict[str, tuple[float, str | None]] = {}
         self.lock = threading.Lock()
         self.bound = BoundTokens(client)
-        self.service_account_uid = None
 
     def user(self, header: str | None) -> str | None:
         if not header or not header.lower().startswith("bearer "):

@@ -177,7 +177,6 @@ class RemoteStore:
         self.cache: dict[Resource, dict[tuple[str, str], dict]] = {r: {} for r in resources}
         self.stopped = threading.Event()
         self.informers = [Informer(self, r) for r in resources]
-        self.changed = threading.Condition()
 
     def start(self, timeout: float = 30.0):
         for informer in self.informers:
@@ -201,8 +200,6 @@ class RemoteStore:
                     del items[key]
             elif current is None or _rv(current) <= _rv(obj):
                 items[key] = obj
-        with self.changed:
-            self.changed.notify_all()
 
     # -- kube.Store's interface
     def get(self, res: Resource, namespace: str, name: str) -> dict | None:

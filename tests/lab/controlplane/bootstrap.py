@@ -23,13 +23,13 @@ def _rule(verbs, groups, resources):
 
 def _registry_role(verbs, extra, project_verbs):
     """registry-editor and registry-admin: the same image rules; admin adds roles, bindings and reviews."""
-    return [_rule(verbs, [""], ["serviceaccounts", "secrets"]),
-            _rule(verbs, IMAGE_GROUPS, ["imagestreamimages", "imagestreammappings", "imagestreams",
-                                        "imagestreams/secrets", "imagestreamtags"]),
-            _rule(["create"], IMAGE_GROUPS, ["imagestreamimports"]),
-            _rule(["get", "update"], IMAGE_GROUPS, ["imagestreams/layers"])] + extra + [
-            _rule(["get"], [""], ["namespaces"]),
-            _rule(project_verbs, ["project.openshift.io", ""], ["projects"])]
+    images = [_rule(verbs, [""], ["serviceaccounts", "secrets"]),
+              _rule(verbs, IMAGE_GROUPS, ["imagestreamimages", "imagestreammappings", "imagestreams",
+                                          "imagestreams/secrets", "imagestreamtags"]),
+              _rule(["create"], IMAGE_GROUPS, ["imagestreamimports"]),
+              _rule(["get", "update"], IMAGE_GROUPS, ["imagestreams/layers"])]
+    return images + extra + [_rule(["get"], [""], ["namespaces"]),
+                             _rule(project_verbs, ["project.openshift.io", ""], ["projects"])]
 
 
 # OpenShift's bootstrap cluster roles for image access (openshift-apiserver's bootstrap policy), as a cluster has them

@@ -22,7 +22,7 @@ class DeploymentController(Controller):
         delay = float(self.lab.settings["operator_delay"])
         for deploy in self.store.list(R["deploy"], NS_REGISTRY):
             meta = deploy["metadata"]
-            key = "deploy/%s/%s" % (meta["name"], meta["generation"])
+            key = "deploy/%s/%s/%s" % (meta["name"], meta.get("uid"), meta["generation"])
             started = self.timers.setdefault(key, time.time())
             want = deploy["spec"].get("replicas", 1)
             ready = self.lab.settings["deployment_ready"] and time.time() - started >= delay

@@ -242,7 +242,8 @@ class RegistryOperator(Controller):
         dstatus = deploy.get("status") or {}
         complete = dstatus.get("observedGeneration") == deploy["metadata"]["generation"] and \
             dstatus.get("readyReplicas", 0) == spec.get("replicas", 1)
-        key = "deploy/image-registry/%s" % deploy["metadata"]["generation"]
+        # a Deployment made again after Removed starts at generation 1 again: its uid tells the two apart
+        key = "deploy/%s/%s" % (deploy["metadata"].get("uid"), deploy["metadata"]["generation"])
         started = self.timers.setdefault(key, time.time())
         if complete:
             progressing = condition("Progressing", "False", "Ready", "The registry is ready", conditions)

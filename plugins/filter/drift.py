@@ -43,8 +43,8 @@ def _secret_drift(result, secret):
                         secret_changed=change.get("secret_changed", change["action"] != "unchanged")))
     for link in result.get("links") or []:
         # a pull secret unlinked from a service account behind Ansible's back is drift too
-        out.append(dict(secret=secret, registry="service account %s (%s)" % (link["service_account"],
-                                                                             ", ".join(link["fields"])),
+        # a service account is not a registry: it has a field of its own, and no registry field
+        out.append(dict(secret=secret, service_account=link["service_account"], fields=list(link["fields"]),
                         change="unlinked" if link["action"] == "linked" else "linked", link=True))
     return out
 
@@ -156,7 +156,7 @@ def drift_lines(report):
             elif name in ("pull_secrets", "host_files"):
                 where = diff.get("host", "") + (":" if diff.get("host") else "") + diff.get("path", diff.get("secret", ""))
                 why = " (%s)" % diff["reason"] if diff.get("reason") else ""
-                lines.append("  %s %s: %s%s" % (where, diff["registry"], _entry_drift(diff), why))
+                lines.append("  %s %s: %s%s" % (where, entry_subject(diff), _entry_drift(diff), why))
             else:
                 where = "%s/%s:%s" % (diff["namespace"], diff["stream"], diff["tag"])
                 if diff["status"] != "Success":
@@ -164,6 +164,13 @@ def drift_lines(report):
                 else:
                     lines.append("  %s: live %s, source %s" % (where, _short(diff["live"]), _short(diff["source"])))
     return lines
+
+
+def entry_subject(diff):
+    """What a pull-secret or host-file difference is about: its registry, or the service account a link is for."""
+    if diff.get("link"):
+        return "service account %s (%s)" % (diff["service_account"], ", ".join(diff.get("fields") or []))
+    return diff.get("registry")
 
 
 def _registry_drift(change):

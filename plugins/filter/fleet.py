@@ -12,7 +12,7 @@ import json
 
 from ansible.module_utils.six import string_types
 
-from ansible_collections.ocp.registry.plugins.filter.drift import _entry_drift, drift_lines, drift_report
+from ansible_collections.ocp.registry.plugins.filter.drift import _entry_drift, drift_lines, drift_report, entry_subject
 
 try:  # Python 3
     from html import escape
@@ -67,6 +67,8 @@ def fleet_drift_report(clusters, hostvars, hosts=None):
         report["hosts"] = sorted(by_cluster[name])
         report["checked"] = name not in clusters or bool(_get(own, "drift_checked"))
         if not report["checked"]:
+            # unknown, never clean: a consumer that reads drift alone must not take it for a cluster that matched
+            report["drift"] = None
             report["summary"] = "not checked: the checks of this cluster did not complete (see its failed task)"
         reports[name] = report
     return _combine(reports, clusters)
@@ -95,7 +97,10 @@ def _combine(reports, clusters):
         if not parts:
             parts.append("no drift in %d clusters" % len(reports))
         summary = "; ".join(parts)
-    return dict(drift=bool(drifted), summary=summary, differences=total, drifted_clusters=drifted,
+    # true when a checked cluster drifted; null when none did but some could not be checked; false only when every
+    # cluster was checked and matched
+    fleet_drift = True if drifted else (None if unchecked else False)
+    return dict(drift=fleet_drift, checked=not unchecked, summary=summary, differences=total, drifted_clusters=drifted,
                 unchecked_clusters=unchecked,
                 drifted_areas=sorted(set(a for name in drifted for a in reports[name]["drifted_areas"])),
                 areas=areas, clusters=reports)
@@ -175,7 +180,7 @@ def _describe(area, diff):
             what += " (values not shown)"
         if diff.get("reason"):
             what += "; " + diff["reason"]
-    return "<code>%s</code> %s: %s" % (escape(place), escape(_text(diff.get("registry"))), escape(what))
+    return "<code>%s</code> %s: %s" % (escape(place), escape(_text(entry_subject(diff))), escape(what))
 
 
 def _text(value):

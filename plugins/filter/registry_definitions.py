@@ -67,19 +67,21 @@ def image_policy_args(definitions, external_hostnames=None):
         registry = definition["registry"]
         absent = definition.get("state", "present") == "absent"
         for name, flag in POLICY_FLAGS:
-            value = definition.get(flag)
-            if absent and value is not None:
-                value = False
+            # absent needs nothing but the registry's name: it leaves every list, whatever flags it still carries
+            value = False if absent else definition.get(flag)
             if value is None:
                 continue
             entry_name = _host(registry) if name == "search" else registry
             sources[name].append(dict(name=entry_name, state="present" if value else "absent"))
-        if definition.get("ca") or definition.get("ca_file"):
-            entry = dict(registry=_host(registry), state="absent" if absent else "present")
-            if not absent:
-                entry.update((k, definition[k]) for k in ("ca", "ca_file") if definition.get(k))
+        if absent:
+            trusted_cas.append(dict(registry=_host(registry), state="absent"))
+        elif definition.get("ca") or definition.get("ca_file"):
+            entry = dict(registry=_host(registry), state="present")
+            entry.update((k, definition[k]) for k in ("ca", "ca_file") if definition.get(k))
             trusted_cas.append(entry)
-        if definition.get("allowed_for_import") is not None:
+        if absent:
+            allowed_for_import.append(dict(domain_name=_host(registry), insecure=False, state="absent"))
+        elif definition.get("allowed_for_import") is not None:
             allowed_for_import.append(dict(domain_name=_host(registry),
                                            insecure=bool(definition.get("import_insecure", False)),
                                            state="present" if definition["allowed_for_import"] and not absent
@@ -132,10 +134,13 @@ def host_registry_entries(definitions, mirrors=None):
 
 
 def host_ca_entries(definitions):
-    """registry_ca calls for the hosts: {registry, ca or ca_file, state} of each definition with a CA."""
+    """registry_ca calls for the hosts: {registry, ca or ca_file, state} of each definition with a CA, and
+    {registry, state: absent} of each absent definition, whether or not it still names its CA."""
     out = []
     for definition in definitions or []:
-        if definition.get("ca") or definition.get("ca_file"):
+        if definition.get("state", "present") == "absent":
+            out.append(dict(registry=_host(definition["registry"]), state="absent"))
+        elif definition.get("ca") or definition.get("ca_file"):
             entry = dict(registry=_host(definition["registry"]), state=definition.get("state", "present"))
             entry.update((k, definition[k]) for k in ("ca", "ca_file") if definition.get(k))
             out.append(entry)

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: auth_file
 short_description: Registry credentials in a host's auth.json, docker config.json or kubelet config.json
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Adds, changes or removes registry entries in a credentials file on the target host, the way
     C(podman login) does, without logging in when nothing would change and without putting the password on

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: image_import
 short_description: Import images into imagestreams from third-party registries, as oc import-image does
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Imports tags (or whole repositories) into imagestreams through the ImageStreamImport API, with the semantics
     of C(oc import-image) (creating a missing stream, re-importing a tag from its own source, refusing to change a

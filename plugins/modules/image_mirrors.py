@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: image_mirrors
 short_description: Mirror registries for the cluster (ImageDigestMirrorSet, ImageTagMirrorSet, ICSP migration)
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages one named ImageDigestMirrorSet and one ImageTagMirrorSet from a single list of mirror entries, merged
     per source (an entry given anew replaces the entry of its source; others' entries stay), or exclusive.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: image_policy
 short_description: Which registries the cluster trusts, allows, blocks and treats as insecure
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages C(images.config.openshift.io/cluster) and the ConfigMap of trusted registry CAs it names in
     C(spec.additionalTrustedCA), one entry at a time. Entries other administrators put there, other ConfigMap keys

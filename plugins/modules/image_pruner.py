@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: image_pruner
 short_description: The integrated registry's image pruner (schedule, what it keeps, where it runs)
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Manages C(imagepruners.imageregistry.operator.openshift.io/cluster), which the image registry operator turns
     into the CronJob C(openshift-image-registry/image-pruner) running C(oc adm prune images) on a schedule. Without

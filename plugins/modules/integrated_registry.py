@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: integrated_registry
 short_description: Configure OpenShift's integrated image registry through the image registry operator
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Manages C(configs.imageregistry.operator.openshift.io/cluster), the image registry operator's config, with its
     management state, storage (one backend, with its credentials in

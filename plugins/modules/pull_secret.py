@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: pull_secret
 short_description: Registry credentials in OpenShift pull secrets, merged and never clobbered
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Adds, changes or removes registry entries in a C(kubernetes.io/dockerconfigjson) Secret, by default the
     global pull secret C(openshift-config/pull-secret). Other entries and keys stay exactly as they were.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: registries_conf
 short_description: A host's registries.conf.d drop-in with insecure, blocked and mirrored registries
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Owns one drop-in file of containers-registries.conf.d(5) (v2 format), which podman, skopeo, buildah and CRI-O
     read after C(/etc/containers/registries.conf). It holds C([[registry]]) entries (prefix, location, insecure,

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: registry_ca
 short_description: The CA a host trusts for one registry, in certs.d
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Writes the CA of one registry to C(<dir>/<host[:port]>/ca.crt) in each certs.d directory, where podman, skopeo,
     buildah and CRI-O (C(/etc/containers/certs.d)) and docker (C(/etc/docker/certs.d)) look for it.

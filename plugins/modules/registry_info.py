@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: registry_info
 short_description: Facts about the cluster's image registries, and optional registry login checks
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reports the integrated registry's configuration as the image registry operator sees it
     (C(configs.imageregistry.operator.openshift.io/cluster)), whether it has really rolled out, its internal

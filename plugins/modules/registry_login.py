@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: registry_login
 short_description: Log a host in to the integrated registry's route with a service account's bound token
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - What C(oc registry login) does, kept up to date by later runs. Writes into the auth file of the machine it runs
     on (podman's, docker's, or O(path)) an entry for the integrated registry's public hostname whose password is a

@@ -80,3 +80,14 @@ def test_a_login_due_for_renewal_is_host_file_drift_with_its_reason():
     assert report["areas"]["host_files"]["differences"][0]["host"] == "build-1"
     assert ("  build-1:/root/auth.json r.apps.example: different secret (the token expires at 2026-11-28T09:00:00Z, "
             "within the renewal margin of 17280 seconds)") in drift.drift_lines(report)
+
+
+def test_a_missing_service_account_link_is_not_a_registry():
+    credentials = {"namespaces": [{"namespace": "apps", "name": "pull", "changes": [],
+                                   "links": [{"service_account": "builder", "fields": ["imagePullSecrets"],
+                                              "action": "linked"}]}]}
+    report = drift.drift_report({"credentials": credentials})
+    (difference,) = report["areas"]["pull_secrets"]["differences"]
+    assert "registry" not in difference
+    assert difference["service_account"] == "builder" and difference["fields"] == ["imagePullSecrets"]
+    assert "  apps/pull service account builder (imagePullSecrets): not linked" in drift.drift_lines(report)

@@ -82,3 +82,12 @@ def test_html_escapes_what_it_shows():
 
 def test_hosts_with_a_fact():
     assert fleet.hosts_with(["a", "b", "c"], {"a": {"done": True}, "b": {}, "c": {"done": False}}, "done") == ["a"]
+
+
+def test_an_unchecked_cluster_is_never_reported_clean():
+    report = fleet.fleet_drift_report(["east", "north"], hostvars(), [])
+    north = report["clusters"]["north"]
+    assert north["checked"] is False and north["drift"] is None
+    assert report["drift"] is None and report["checked"] is False and report["unchecked_clusters"] == ["north"]
+    clean = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True, "integrated_registry_result": CLEAN}}, [])
+    assert clean["drift"] is False and clean["checked"] is True

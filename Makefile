@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 COLL := build/ansible_collections/ocp/registry
 APT_PACKAGES := docker-registry skopeo apache2-utils openssl podman chromium shellcheck
-GET_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py $(HOME)/.ansible/test/cache/get_pip_25_2.py
+# ansible-test runs with a home of its own, so the offline get-pip stand-in it needs never lands in the user's home
+TEST_HOME := $(CURDIR)/.ansible-test-home
+GET_PIP := $(TEST_HOME)/.ansible/test/cache/get_pip_24_2.py $(TEST_HOME)/.ansible/test/cache/get_pip_25_2.py
+ANSIBLE_TEST := HOME=$(TEST_HOME) PIP_CACHE_DIR=$(HOME)/.cache/pip $(CURDIR)/$(BIN)/ansible-test
 
 .PHONY: help setup venv packages control-plane lab lab-stop collection sanity units lab-tests integration test demo docs bench clean
 
@@ -15,7 +18,7 @@ help:
 	@echo "make demo       start the lab and run playbooks/site.yml against it"
 	@echo "make lab        start the lab in the background (CLUSTERS=N for N clusters, CONTROL_PLANE=emulated for the"
 	@echo "                API emulator instead of kube-apiserver); make lab-stop stops it"
-	@echo "make docs       render module documentation into docs/modules"
+	@echo "make docs       build the documentation site into build/docsite/build/html"
 	@echo "make bench      the side-by-side benchmark against kubernetes.core, community.okd and containers.podman"
 	@echo "make bench-fleet  a no-op drift check of 20 clusters against one (CLUSTERS=N to change)"
 
@@ -56,13 +59,13 @@ collection:
 	@rm -rf $(COLL) && mkdir -p $(COLL)
 	@git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -xf - -C $(COLL)
 	@cd $(COLL) && git init -q && git add -A
-	@mkdir -p $(HOME)/.ansible/test/cache && for f in $(GET_PIP); do cp tests/ci/get_pip.py $$f; done
+	@mkdir -p $(TEST_HOME)/.ansible/test/cache && for f in $(GET_PIP); do cp tests/ci/get_pip.py $$f; done
 
 sanity: venv collection
-	cd $(COLL) && $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	cd $(COLL) && $(ANSIBLE_TEST) sanity --venv --python 3.11 --color no
 
 units: venv collection
-	cd $(COLL) && $(CURDIR)/$(BIN)/ansible-test units --venv --python 3.11 --color no
+	cd $(COLL) && $(ANSIBLE_TEST) units --venv --python 3.11 --color no
 
 lab-tests: venv
 	$(BIN)/python -m pytest -q tests/lab/tests
@@ -77,11 +80,7 @@ demo: setup collection
 	tests/lab/demo.sh
 
 docs: venv collection
-	mkdir -p docs/modules
-	for m in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
-	  ANSIBLE_NOCOLOR=1 ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/ansible-doc -t module ocp.registry.$$m \
-	    | sed 's|(/.*/ansible_collections/|(ansible_collections/|' > docs/modules/$$m.txt; \
-	done
+	tests/docs/build.sh
 
 # installs the field's collections (the ansible package, Python >= 3.12) into .venv-bench on first use
 bench: setup collection
@@ -92,4 +91,4 @@ bench-fleet: setup collection
 	$(BIN)/python tests/bench/fleet.py --clusters $(or $(CLUSTERS),20) $(BENCH_ARGS)
 
 clean: lab-stop
-	rm -rf build .venv .venv-newest .venv-bench .lab .lab-newest .lab-fleet .lab-emulated .lab-conf tests/output
+	rm -rf build .ansible-test-home .ansible .venv .venv-newest .venv-bench .lab .lab-newest .lab-fleet .lab-emulated .lab-conf tests/output

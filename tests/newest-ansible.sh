@@ -18,10 +18,11 @@ venv=$ROOT/.venv-newest
 if [ ! -x "$venv/bin/ansible-test" ]; then
   "$py" -m venv "$venv" && "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q ansible-core kubernetes || exit 1
 fi
-version=$("$venv/bin/ansible" --version | head -1)
+version=$("$venv/bin/ansible" --version | sed -n 1p)
 pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 echo "newest leg: $version on Python $pyver"
-(cd "$ROOT/build/ansible_collections/ocp/registry" && "$venv/bin/ansible-test" units --venv --python "$pyver" --color no --requirements 2>&1 \
+(cd "$ROOT/build/ansible_collections/ocp/registry" && PIP_CACHE_DIR=$HOME/.cache/pip HOME=$ROOT/.ansible-test-home \
+  "$venv/bin/ansible-test" units --venv --python "$pyver" --color no --requirements 2>&1 \
   | grep -E "passed|failed|error" | tail -3; exit "${PIPESTATUS[0]}") || exit 1
 # a lab of its own, so that this leg runs alongside the first one; on the API emulator (held to the real control
 # plane by the conformance suite): this leg checks the newest ansible-core, and three more real control planes

@@ -73,6 +73,10 @@ fi
 # the side-by-side benchmark in its short form: it must keep running, its figures are not judged here
 step "benchmark (short)" tests/bench/run.sh --short
 step "lint" tests/lint.sh
+step "release checks" tests/release/check.sh
+# shellcheck disable=SC2317  # called through step()
+docsite() { tests/docs/build.sh && "$VENV/python" tests/docs/check_site.py; }
+step "documentation site" docsite
 step "collection build" tests/build-install.sh
 step "execution environment" tests/ee-build.sh
 step "lab stop" check_lab_stopped

@@ -351,8 +351,12 @@ class ImagePolicy(object):
                                                   certificates=entry["certs"]))
             if new_data and not (spec.get("additionalTrustedCA") or {}).get("name"):
                 new_spec["additionalTrustedCA"] = {"name": ca_name}
-        ca_changed = new_data is not None and (config_map is None and bool(new_data) or
-                                               config_map is not None and new_data != (config_map.get("data") or {}))
+        if new_data is None:
+            ca_changed = False
+        elif config_map is None:
+            ca_changed = bool(new_data)
+        else:
+            ca_changed = new_data != (config_map.get("data") or {})
         spec_changed = new_spec != spec
         before = policy_view(spec)
         after = policy_view(new_spec)

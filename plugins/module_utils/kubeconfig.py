@@ -20,8 +20,10 @@ class ConfigError(ClusterError):
 
 def has_inline_credentials(auth):
     """Whether the options alone make a connection, so the kubernetes package is not needed."""
-    return bool(auth.get("host") and (auth.get("api_key") or (auth.get("username") and auth.get("password"))
-                                      or (auth.get("client_cert") and auth.get("client_key"))))
+    token = auth.get("api_key")
+    password = auth.get("username") and auth.get("password")
+    certificate = auth.get("client_cert") and auth.get("client_key")
+    return bool(auth.get("host") and (token or password or certificate))
 
 
 class Connection(object):

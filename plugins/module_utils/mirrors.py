@@ -149,9 +149,10 @@ def _sorted_mirrors(source, chains):
 def node_order(idms, itms, icsp):
     """For each source and kind: the mirrors in the order a node tries them, and whether it then tries the source."""
     out = []
-    groups = (("digest", [m for o in idms for m in (o.get("spec") or {}).get("imageDigestMirrors") or []] +
-               [dict(source=m.get("source"), mirrors=m.get("mirrors") or [])
-                for o in icsp for m in (o.get("spec") or {}).get("repositoryDigestMirrors") or []]),
+    by_digest = [m for o in idms for m in (o.get("spec") or {}).get("imageDigestMirrors") or []]
+    by_digest.extend(dict(source=m.get("source"), mirrors=m.get("mirrors") or [])
+                     for o in icsp for m in (o.get("spec") or {}).get("repositoryDigestMirrors") or [])
+    groups = (("digest", by_digest),
               ("tag", [m for o in itms for m in (o.get("spec") or {}).get("imageTagMirrors") or []]))
     for by, items in groups:
         chains, never = {}, set()

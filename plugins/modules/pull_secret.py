@@ -295,10 +295,11 @@ def run_all(client, params, check_mode):
             one = manager.run()
         except (ClusterError, PullSecretError) as exc:
             written = ["%s/%s" % (r["namespace"], r["name"]) for r in results if r["changed"]]
-            raise PullSecretError("Secret %s/%s: %s; %s" % (
-                manager.namespace, manager.name, exc,
-                "written before it in this run: %s; run again to finish" % ", ".join(written) if written and
-                not check_mode else "nothing was written"))
+            if written and not check_mode:
+                outcome = "written before it in this run: %s; run again to finish" % ", ".join(written)
+            else:
+                outcome = "nothing was written"
+            raise PullSecretError("Secret %s/%s: %s; %s" % (manager.namespace, manager.name, exc, outcome))
         key = "%s/%s" % (manager.namespace, manager.name)
         diff = one.pop("diff", None) or {}
         before[key], after[key] = diff.get("before"), diff.get("after")

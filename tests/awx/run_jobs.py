@@ -46,6 +46,25 @@ def run_job(private, playbook, lab, extravars=None):
                               verbosity=1)
 
 
+def streamed(private_data_dir, ident, scratch, **kwargs):
+    """A job the way AWX runs it on an execution node: the controller packs it (ansible-runner transmit), receptor
+    carries the stream to the node, which runs it in a directory of its own (worker) and streams events and artifacts
+    back, and the controller unpacks them into the job's private data directory (process). The streams are kept
+    in scratch/streams, the node's directory in scratch/nodes, for the secret scan."""
+    streams = os.path.join(scratch, "streams")
+    node = os.path.join(scratch, "nodes", ident)
+    os.makedirs(streams, exist_ok=True)
+    os.makedirs(node)
+    outgoing, results = os.path.join(streams, ident + ".job"), os.path.join(streams, ident + ".results")
+    with open(outgoing, "wb") as handle:
+        ansible_runner.run(private_data_dir=private_data_dir, ident=ident, streamer="transmit", _output=handle, **kwargs)
+    with open(outgoing, "rb") as source, open(results, "wb") as sink:
+        ansible_runner.run(streamer="worker", _input=source, _output=sink, private_data_dir=node)
+    with open(results, "rb") as source:
+        return ansible_runner.run(streamer="process", _input=source, private_data_dir=private_data_dir, ident=ident,
+                                  quiet=True)
+
+
 def fleet_jobs(private, lab, failures):
     """A fleet as AWX runs it: the lab's clusters in one inventory whose connections come from a custom credential
     (injected as the extra variable registry_fleet_auth), and a sliced job template: each slice a job of its own
@@ -81,13 +100,13 @@ def fleet_jobs(private, lab, failures):
             limit = hosts[index::slices] + ["localhost"]
             report = os.path.join(fleet_dir, "drift-slice-%d.json" % index)
             extravars = {"registry_fleet_auth": fleet_auth, "drift_report_path": report}
-            job = ansible_runner.run(private_data_dir=fleet_dir, playbook=playbook, limit=",".join(limit),
-                                     inventory=os.path.join(fleet_dir, "inventory"), extravars=extravars,
-                                     envvars={"ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build"),
-                                              "ANSIBLE_NOCOLOR": "1", "LAB_DIR": lab["LAB_DIR"],
-                                              **{k: v for k, v in lab.items() if k.startswith("LAB_REGISTR")
-                                                 or k == "LAB_SOURCE_UNREACHABLE"}},
-                                     suppress_env_files=True, quiet=True)
+            job = streamed(fleet_dir, "%s-%d" % (playbook, index), private, playbook=playbook, limit=",".join(limit),
+                           extravars=extravars,
+                           envvars={"ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, "build"),
+                                    "ANSIBLE_NOCOLOR": "1", "LAB_DIR": lab["LAB_DIR"],
+                                    **{k: v for k, v in lab.items() if k.startswith("LAB_REGISTR")
+                                       or k == "LAB_SOURCE_UNREACHABLE"}},
+                           suppress_env_files=True)
             share = ", ".join(limit[:-1])
             print("fleet %s slice %d/%d (%s): status %s" % (playbook, index + 1, slices, share, job.status))
             if job.status != "successful":
@@ -145,9 +164,19 @@ def main():
             failures.append("site.yml did not hand image_streams_moved to AWX: %s" % stats.get("site.yml"))
         secrets = planted(lab) + fleet_secrets
         scanned = 0
-        walked = [(root, directory, files) for root in (os.path.join(private, "artifacts"),
-                                                        os.path.join(private, "fleet", "artifacts"))
-                  for directory, _dirs, files in os.walk(root)]
+        # the artifacts on the controller, those the execution node wrote, and the stream it sent back (the stream the
+        # controller sent carries the job's input, its credential among it, as AWX's does)
+        roots = [os.path.join(private, "artifacts"), os.path.join(private, "fleet", "artifacts")]
+        nodes = os.path.join(private, "nodes")
+        roots += [os.path.join(nodes, ident, "artifacts") for ident in sorted(os.listdir(nodes))] \
+            if os.path.isdir(nodes) else []
+        walked = [(root, directory, files) for root in roots for directory, _dirs, files in os.walk(root)]
+        streams = os.path.join(private, "streams")
+        results = sorted(n for n in os.listdir(streams) if n.endswith(".results")) if os.path.isdir(streams) else []
+        walked.append((streams, streams, results))
+        if len(results) != 4 or len(roots) != 6:
+            failures.append("the fleet jobs did not all go through transmit, worker and process: %d result streams, "
+                            "%d artifact directories" % (len(results), len(roots)))
         for root, directory, files in walked:
             for name in files:
                 path = os.path.join(directory, name)
@@ -163,15 +192,16 @@ def main():
                 for secret in secrets:
                     if secret in text:
                         failures.append("a planted secret (%s...) is in %s" % (secret[:6], os.path.relpath(path, private)))
-        print("scanned %d artifact files (job events, stdout, status, set_stats) for %d planted secrets"
-              % (scanned, len(secrets)))
+        print("scanned %d artifact files (job events, stdout, status, set_stats; on the controller, on the execution "
+              "node, and the streams the node sent back) for %d planted secrets" % (scanned, len(secrets)))
         print("set_stats: %s" % json.dumps({k: sorted(v) for k, v in stats.items()}))
     finally:
         shutil.rmtree(private, ignore_errors=True)
     if failures:
         print("\n".join(failures))
         sys.exit(1)
-    print("the jobs ran as AWX runs them (the fleet sliced), and no planted secret reached an event or artifact")
+    print("the jobs ran as AWX runs them (the fleet sliced, through ansible-runner transmit, worker and process as on "
+          "an execution node), and no planted secret reached an event or artifact")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ LAB_DIR = os.path.join(ROOT, ".lab-fleet")
 def lab(action, clusters=None):
     argv = [sys.executable, "-m", "tests.lab.labctl", action] + (["--clusters", str(clusters)] if clusters else [])
     # the emulator by default: a real control plane is about 550 MiB and 0.1-0.2 of a core idle per cluster
-    # (docs/performance.md), so 20 of them do not fit beside the runs measured; CONTROL_PLANE=real to try
+    # (docs/docsite/rst/performance.rst), so 20 of them do not fit beside the runs measured; CONTROL_PLANE=real to try
     env = dict(os.environ, LAB_DIR=LAB_DIR, CONTROL_PLANE=os.environ.get("CONTROL_PLANE") or "emulated")
     subprocess.run(argv, cwd=ROOT, env=env, check=True)
 

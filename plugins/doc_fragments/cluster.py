@@ -106,13 +106,20 @@ options:
     elements: str
   request_timeout:
     description:
-      - Seconds to wait for each API request.
+      - Seconds to wait for each API request, more than 0 and at most 3600.
     type: float
     default: 30
   request_retries:
     description:
-      - How many times a request is repeated after a 429 (honouring Retry-After), a 503, or, for reads, a 5xx
-        answer or a connection error. Retries back off exponentially and stop after 60 seconds in all.
+      - How many times a request is repeated, 0 to 20. Retries back off exponentially and stop after 60 seconds in
+        all.
+      - Any request is repeated after a 429 (honouring Retry-After) or a 503 answer, which the server sends before it
+        processed anything.
+      - After a connection error or another 5xx answer the outcome is unknown, so only requests that are safe to send
+        twice are repeated; reads, deletes, updates that carry the object's C(resourceVersion) (a second one that
+        finds the first applied gets 409 Conflict, and the module reads, merges and writes again), imports, and
+        creates (a second create that finds the object already there reads it and takes it as created when it holds
+        what was sent, else fails with 409 AlreadyExists).
     type: int
     default: 4
 requirements:

@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+
 from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig, hostfile
 
 PRESETS = ("podman", "docker", "kubelet")
@@ -30,7 +32,7 @@ def default_path(preset, environ=None, uid=None):
     return "/run/containers/%d/auth.json" % uid
 
 
-class AuthFileError(ValueError):
+class AuthFileError(OcpRegistryError, ValueError):
     pass
 
 

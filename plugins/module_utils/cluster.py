@@ -17,6 +17,7 @@ import time
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.transport import Peer, Transport, TransportError, basic_auth
 
 SAFE_METHODS = ("GET", "HEAD")
@@ -68,7 +69,7 @@ RESOURCES = dict(
 )
 
 
-class ClusterError(Exception):
+class ClusterError(OcpRegistryError):
     """A failed request, with the API's reason. str() is a message that says what to do; never a secret."""
 
     def __init__(self, message, status=None, reason=None, causes=None, method=None, path=None):
@@ -133,6 +134,7 @@ class Client(object):
         self.budget = budget
         self.sleep = sleep
         self.requests = 0
+        self.writes = []  # "METHOD path" of every write the API server accepted (dry runs and reviews are not writes)
         self._lock = threading.Lock()
         self._local = threading.local()
         self.transports = []
@@ -177,15 +179,47 @@ class Client(object):
         started = time.time()
         attempt = 0
         repeatable = _repeatable(method, path, body)
+        uncertain = False  # an earlier attempt may have been applied (no answer, or a 5xx other than 503)
         while True:
             attempt += 1
             try:
-                return self._send(method, url, data, headers, path, repeatable)
+                answer = self._send(method, url, data, headers, path, repeatable)
             except ClusterError as exc:
-                wait = self._retry_wait(exc, method, attempt, started, repeatable)
-                if wait is None:
-                    raise
-                self.sleep(wait)
+                if uncertain and exc.status == 409 and exc.reason == "AlreadyExists" and _named_create(method, body):
+                    answer = self._created_before(path, body)
+                    if answer is None:
+                        raise
+                else:
+                    wait = self._retry_wait(exc, method, attempt, started, repeatable)
+                    if wait is None:
+                        raise
+                    uncertain = uncertain or exc.status is None or (exc.status >= 500 and exc.status != 503)
+                    self.sleep(wait)
+                    continue
+            if _is_write(method, path, body, query):
+                with self._lock:
+                    self.writes.append("%s %s" % (method, path))
+            return answer
+
+    def _created_before(self, path, body):
+        """After a create whose outcome was unknown, the retry found the object there: it is ours when it holds what
+        was sent (then it is returned as the create's answer), someone else's otherwise (None)."""
+        try:
+            existing = self._send("GET", self.conn.host + path.split("?")[0] + "/" + quote(body["metadata"]["name"],
+                                                                                          safe=":"),
+                                  None, self._headers(), path, True)
+        except ClusterError:
+            return None
+        for key, value in body.items():
+            if key in ("apiVersion", "kind", "metadata", "status"):
+                continue
+            if existing.get(key) != value:
+                return None
+        meta, sent = existing.get("metadata") or {}, body.get("metadata") or {}
+        for field in ("labels", "annotations"):
+            if any((meta.get(field) or {}).get(k) != v for k, v in (sent.get(field) or {}).items()):
+                return None
+        return existing
 
     def _retry_wait(self, exc, method, attempt, started, repeatable=False):
         if attempt > self.retries:
@@ -305,13 +339,36 @@ def dry_run_or_predict(check_mode, write, predicted, notes):
         return predicted
 
 
+# requests that create nothing that stays: reviews, a bound token (TokenRequest), an import that only looks
+NOT_STORED = ("/subjectaccessreviews", "/selfsubjectaccessreviews", "/localsubjectaccessreviews", "/tokenreviews",
+              "/token")
+
+
+def _is_write(method, path, body, query):
+    if method in SAFE_METHODS or (query or {}).get("dryRun"):
+        return False
+    if method == "POST" and path.endswith(NOT_STORED):
+        return False
+    if method == "POST" and path.endswith("/imagestreamimports"):
+        return bool(((body or {}).get("spec") or {}).get("import"))
+    return True
+
+
+def _named_create(method, body):
+    return method == "POST" and isinstance(body, dict) and bool((body.get("metadata") or {}).get("name"))
+
+
 def _repeatable(method, path, body):
     """Whether a request whose outcome is unknown (a reset, a 5xx) may simply be sent again. Reads may; so may an
     update that carries its resourceVersion (if the first one landed, the second gets 409 and the caller reads and
-    merges again), a DELETE (the second finds nothing), and an ImageStreamImport (it carries the stream's
-    resourceVersion, or creates the stream at most once)."""
+    merges again), a DELETE (the second finds nothing), an ImageStreamImport (it carries the stream's
+    resourceVersion, or creates the stream at most once), and a create of a named object (the second gets 409
+    AlreadyExists, and request() reads the object: ours when it holds what was sent)."""
     if method in SAFE_METHODS or method == "DELETE":
         return True
     if method == "PUT" and isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"):
         return True
-    return method == "POST" and path.endswith("/imagestreamimports")
+    if method == "POST" and path.endswith(NOT_STORED):
+        return False
+    # a named create: a second one finds the first applied (409 AlreadyExists) and request() reads it back
+    return _named_create(method, body) or (method == "POST" and path.endswith("/imagestreamimports"))

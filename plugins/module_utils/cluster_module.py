@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the ocp.registry collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The thin wrapper every cluster module uses: the shared connection options and the error boundary."""
+"""The shell of every cluster module: the shared connection options, the REST client, and (from HostModule) the
+one error boundary, here with the API writes the server accepted as what was written."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,21 +10,26 @@ __metaclass__ = type
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import Client, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_options import AUTH_ARG_SPEC, resolve_auth
-from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import connect
+from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConfigError, connect
 
 
 def client_from_params(params, environ=None):
     """Options (then K8S_AUTH_*) -> a Connection (kubeconfig loaded when needed) -> the REST client."""
+    timeout = params.get("request_timeout") if params.get("request_timeout") is not None else 30.0
+    retries = params.get("request_retries") if params.get("request_retries") is not None else 4
+    if not 0 < timeout <= 3600:
+        raise ConfigError("request_timeout must be more than 0 and at most 3600 seconds (got %s)" % timeout)
+    if not 0 <= retries <= 20:
+        raise ConfigError("request_retries must be 0 to 20 (got %s): retries stop after 60 seconds in all anyway"
+                          % retries)
     connection = connect(resolve_auth(params, environ))
-    return Client(connection, timeout=params.get("request_timeout") or 30.0,
-                  retries=params.get("request_retries") if params.get("request_retries") is not None else 4)
+    return Client(connection, timeout=timeout, retries=retries)
 
 
-class ClusterModule(AnsibleModule):
+class ClusterModule(HostModule):
     def __init__(self, argument_spec, **kwargs):
         spec = copy.deepcopy(AUTH_ARG_SPEC)
         spec.update(argument_spec)
@@ -45,17 +51,18 @@ class ClusterModule(AnsibleModule):
         """How many requests went to the API server so far (0 before the first one)."""
         return self._client.requests if self._client is not None else 0
 
+    def written(self):
+        """What this task wrote so far: the API writes the server accepted, then the host files noted."""
+        return (list(self._client.writes) if self._client is not None else []) + list(self._written)
+
     def exit_with(self, result):
         """Exit with a result: its diff only in diff mode, and the count of API requests sent."""
-        diff = result.pop("diff", None)
-        if self._diff and diff:
-            result["diff"] = diff
-        result["api_requests"] = self._client.requests if self._client is not None else 0
-        self.exit_json(**result)
+        result["api_requests"] = self.requests_sent()
+        super(ClusterModule, self).exit_with(result)
 
     def fail_from(self, exc, **result):
-        """The one place a ClusterError becomes a failed task: its message says what to do, never a secret."""
         if isinstance(exc, ClusterError):
             result.setdefault("status", exc.status)
             result.setdefault("reason", exc.reason)
-        self.fail_json(msg=str(exc), **result)
+        result["api_requests"] = self.requests_sent()
+        super(ClusterModule, self).fail_from(exc, **result)

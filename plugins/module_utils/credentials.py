@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck
 
 ENTRY_SPEC = dict(
@@ -26,7 +27,7 @@ CHECK_SPEC = dict(
 )
 
 
-class CredentialsError(ValueError):
+class CredentialsError(OcpRegistryError, ValueError):
     """Bad entries or refused credentials; the message names the registry and never carries a secret."""
 
 

@@ -21,10 +21,12 @@ import json
 import re
 from collections import OrderedDict
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+
 MASK = "********"
 
 
-class DockerConfigError(ValueError):
+class DockerConfigError(OcpRegistryError, ValueError):
     pass
 
 

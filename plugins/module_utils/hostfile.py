@@ -11,8 +11,10 @@ __metaclass__ = type
 import os
 import tempfile
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 
-class HostFileError(ValueError):
+
+class HostFileError(OcpRegistryError, ValueError):
     pass
 
 

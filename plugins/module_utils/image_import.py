@@ -15,6 +15,8 @@ import concurrent.futures
 import re
 
 from ansible_collections.ocp.registry.plugins.module_utils import retry
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 
 INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
@@ -24,7 +26,7 @@ STREAM_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 TAG_NAME = re.compile(r"^[\w][\w.-]{0,127}$")
 
 
-class ImportRequestError(ValueError):
+class ImportRequestError(OcpRegistryError, ValueError):
     """Bad request or a refusal with oc import-image's reasoning; nothing was sent."""
 
 
@@ -40,9 +42,14 @@ def registry_of(text):
     return ref.get("host") or "docker.io"
 
 
-def validate(images):
-    """Problems with the requested images that need no request."""
+def validate(images, namespace=None):
+    """Problems with the namespace and the requested images that need no request."""
     problems = []
+    problem = names.kube_name_error("namespace", namespace)
+    if problem:
+        problems.append(problem)
+    if not images:
+        problems.append("images: give at least one image to import")
     for index, item in enumerate(images):
         where = "images[%d] (%s)" % (index, item.get("stream") or "no stream")
         if not item.get("stream") or not STREAM_NAME.match(item["stream"]):
@@ -258,11 +265,25 @@ class Importer(object):
         stream = self.client.get(RESOURCES["imagestream"], name, namespace, missing_ok=True)
         return {name: stream} if stream else {}
 
+    def _namespace_exists(self, namespace):
+        """A stream to create: its namespace must exist, or the import would be a write request the server refuses
+        (read first). Credentials that may not read namespaces go on, and the import says what the server says."""
+        try:
+            self.client.get(RESOURCES["namespace"], namespace)
+        except ClusterError as exc:
+            if exc.status == 404:
+                raise ImportRequestError("namespace %s does not exist; create it first (nothing was written)"
+                                         % namespace)
+            if exc.status != 403:
+                raise
+
     def run(self, namespace, grouped):
         """grouped: {stream: [items]}. Returns (results, repositories, streams_created). Streams are imported
         concurrently, at most `parallel` at a time, each on its own kept-open connection; the results keep the
         streams' order."""
         live = self.streams(namespace, set(grouped))
+        if len(live) < len(grouped):
+            self._namespace_exists(namespace)
         names = sorted(grouped)
         workers = max(1, min(self.parallel, len(names)))
         if workers == 1:

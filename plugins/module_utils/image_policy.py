@@ -13,7 +13,9 @@ import functools
 import re
 import time
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils import pools, retry, trust
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, Resource, dry_run_or_predict
 
 CONFIG_NAMESPACE = "openshift-config"
@@ -23,16 +25,14 @@ CLUSTER_VERSION = Resource("config.openshift.io/v1", "clusterversions", "Cluster
 SOURCE_LISTS = (("allowed", "allowedRegistries"), ("blocked", "blockedRegistries"),
                 ("insecure", "insecureRegistries"), ("search", "containerRuntimeSearchRegistries"))
 EXCLUSIVE_CHOICES = [name for name, _field in SOURCE_LISTS] + ["allowed_for_import", "external_hostnames", "trusted_cas"]
-_LABEL = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 # the CRD's rule for registrySources entries: hostname[:port][/path] or *.domain, no tag or digest
-SCOPE = re.compile(r"^\*(?:\." + _LABEL + r")+$|^(" + _LABEL + r"(?:(?:\." + _LABEL + r")+)?(?::[0-9]+)?)"
-                   r"(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$")
-HOSTNAME = re.compile(r"^" + _LABEL + r"(?:\." + _LABEL + r")*$")
-HOST_PORT = re.compile(r"^" + _LABEL + r"(?:\." + _LABEL + r")*(?::[0-9]{1,5})?$")
-WILDCARD_OR_HOST_PORT = re.compile(r"^(?:\*\.)?" + _LABEL + r"(?:\." + _LABEL + r")*(?::[0-9]{1,5})?$")
+SCOPE = names.SCOPE
+HOSTNAME = names.HOSTNAME
+HOST_PORT = names.HOST_PORT
+WILDCARD_OR_HOST_PORT = names.WILDCARD_OR_HOST_PORT
 
 
-class PolicyError(ValueError):
+class PolicyError(OcpRegistryError, ValueError):
     pass
 
 

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 
 
@@ -107,6 +108,33 @@ def _first_line(exc):
     return text[0] if text else exc.__class__.__name__
 
 
+def api_server_url(host):
+    """The API server's URL from host (https:// when it has no scheme), or ConfigError naming what is wrong: a URL
+    with a scheme other than http or https, no host name, a port that is not a number, spaces."""
+    text = host.strip() if isinstance(host, str) else ""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "https", text
+    scheme = scheme.lower()
+    netloc = rest.split("/", 1)[0]
+    name, _colon, port = netloc.rpartition(":") if netloc.count(":") == 1 else (netloc, "", "")
+    problem = None
+    if not text or any(c.isspace() for c in text):
+        problem = "it is empty or has spaces"
+    elif scheme not in ("http", "https"):
+        problem = "its scheme is %s, not https (or http for a local proxy)" % scheme
+    elif not netloc or not (name or netloc).strip("[]"):
+        problem = "it names no host"
+    elif port and not (port.isdigit() and 0 < int(port) < 65536):
+        problem = "its port %r is not a number from 1 to 65535" % port
+    elif not netloc.startswith("[") and not names.HOSTNAME.match(name or netloc):
+        problem = "%r is not a host name or address" % (name or netloc)
+    if problem:
+        raise ConfigError("host (K8S_AUTH_HOST) %r is not an API server URL: %s. Give https://api.<cluster>:6443"
+                          % (host, problem))
+    return scheme + "://" + rest
+
+
 def connect(auth, temp_dir=None):
     """Build a Connection from resolved options (see resolve_auth). Files the kubeconfig holds inline (CA,
     client certificate and key) are written under temp_dir when given (the caller removes it)."""
@@ -124,11 +152,7 @@ def connect(auth, temp_dir=None):
     host = auth.get("host") or (base.host if base is not None else None)
     if not host:
         raise ConfigError("no API server: set host (K8S_AUTH_HOST) or a kubeconfig with a current context")
-    scheme, sep, rest = host.partition("://")
-    if not sep:
-        host = "https://" + host
-    else:
-        host = scheme.lower() + sep + rest
+    host = api_server_url(host)
     if len(auth.get("impersonate_groups") or []) > 1:
         raise ConfigError("impersonate_groups: one group can be impersonated per connection (the API server reads "
                           "one group per Impersonate-Group header); give a single group")

@@ -14,7 +14,9 @@ import functools
 import re
 import time
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils import pools, retry
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import Resource, dry_run_or_predict
 
 IDMS = Resource("config.openshift.io/v1", "imagedigestmirrorsets", "ImageDigestMirrorSet", False)
@@ -23,14 +25,12 @@ ICSP = Resource("operator.openshift.io/v1alpha1", "imagecontentsourcepolicies", 
 KINDS = {"digest": (IDMS, "imageDigestMirrors"), "tag": (ITMS, "imageTagMirrors")}
 NEVER = "NeverContactSource"
 ALLOW = "AllowContactingSource"
-_LABEL = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-_REPO = r"(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?"
 # the CRDs' patterns: a mirror is host[:port][/path]; a source may also be *.domain
-MIRROR = re.compile(r"^(" + _LABEL + r"(?:(?:\." + _LABEL + r")+)?(?::[0-9]+)?)" + _REPO + r"$")
-SOURCE = re.compile(r"^\*(?:\." + _LABEL + r")+$|" + MIRROR.pattern)
+MIRROR = names.HOST_SCOPE
+SOURCE = names.SCOPE
 
 
-class MirrorError(ValueError):
+class MirrorError(OcpRegistryError, ValueError):
     pass
 
 

@@ -17,6 +17,8 @@ import ssl
 import tempfile
 import time
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+
 try:
     from cryptography import x509
     HAS_CRYPTOGRAPHY = True
@@ -26,7 +28,7 @@ except ImportError:
 BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----\s*(.+?)\s*-----END CERTIFICATE-----", re.S)
 
 
-class PemError(ValueError):
+class PemError(OcpRegistryError, ValueError):
     pass
 
 

@@ -9,13 +9,14 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError, Resource
 
 POOLS = Resource("machineconfiguration.openshift.io/v1", "machineconfigpools", "MachineConfigPool", False)
 RENDER_GRACE = 10  # seconds the machine-config-controller gets to render a new config before "no change" is believed
 
 
-class PoolError(Exception):
+class PoolError(OcpRegistryError):
     pass
 
 

@@ -17,6 +17,7 @@ import re
 import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import registry_spec, retry
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError, Resource, dry_run_or_predict
 from ansible_collections.ocp.registry.plugins.module_utils.registry_state import NAMESPACE, conditions_by_type
 
@@ -39,7 +40,7 @@ GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
 INT32_MAX = 2147483647
 
 
-class PrunerError(ValueError):
+class PrunerError(OcpRegistryError, ValueError):
     """Bad input, named by option; raised before any request."""
 
 

@@ -9,19 +9,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import re
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig, retry
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 KEY = ".dockerconfigjson"
 GLOBAL = ("openshift-config", "pull-secret")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = names.DNS1123_SUBDOMAIN
+DNS1123_LABEL = names.DNS1123_LABEL
 
 
-class PullSecretError(ValueError):
+class PullSecretError(OcpRegistryError, ValueError):
     pass
 
 

@@ -11,7 +11,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
+
+from ansible.module_utils.common.text.converters import to_bytes, to_text
+
+from ansible_collections.ocp.registry.plugins.module_utils import hostfile, names
+from ansible_collections.ocp.registry.plugins.module_utils.hostfile import HostFileError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 
 try:
     import tomllib
@@ -21,14 +28,13 @@ except ImportError:
 
 HEADER = "# Managed by ocp.registry (registries_conf): entries are merged on each run; see the collection's docs.\n"
 PULL_FROM_MIRROR = ("all", "digest-only", "tag-only")
-_LABEL = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-LOCATION = re.compile(r"^" + _LABEL + r"(?:\." + _LABEL + r")*(?::[0-9]{1,5})?(?:/[a-z0-9._/-]*[a-z0-9])?$")
-WILDCARD = re.compile(r"^\*\." + _LABEL + r"(?:\." + _LABEL + r")*$")
+LOCATION = names.LOCATION
+WILDCARD = names.WILDCARD_DOMAIN
 REGISTRY_KEYS = ("prefix", "location", "insecure", "blocked", "mirror", "mirror-by-digest-only")
 MIRROR_KEYS = ("location", "insecure", "pull-from-mirror")
 
 
-class ConfError(ValueError):
+class ConfError(OcpRegistryError, ValueError):
     pass
 
 
@@ -238,3 +244,64 @@ def _parse_own(text, path):
             raise ConfError("%s line %d cannot be read without tomllib; the file was left untouched" % (path, number))
         target[match.group(1)] = _value(match.group(2), path, number)
     return doc
+
+
+class DropIn(object):
+    """One registries.conf.d drop-in on a host: validated first, merged with what the file holds, written atomically."""
+
+    def __init__(self, module, params, check_mode):
+        self.module = module
+        self.params = params
+        self.check_mode = check_mode
+
+    def run(self):
+        module = self.module
+        params = module.params
+        errors = validate(params["registries"])
+        if not params["name"] or "/" in params["name"] or params["name"].startswith("."):
+            errors.append("name %r must be a plain file name part (no slash, not hidden)" % params["name"])
+        if params["priority"] < 0:
+            errors.append("priority must be 0 or more")
+        for search in params.get("unqualified_search_registries") or []:
+            if not LOCATION.match(search) or "/" in search:
+                errors.append("unqualified_search_registries: %r must be host[:port]" % search)
+        if errors:
+            raise ConfError("; ".join(errors) + "; nothing was written")
+        path = os.path.join(params["path"], "%02d-%s.conf" % (params["priority"], params["name"]))
+        mode = params["mode"] if params["mode"] is not None else "0644"
+        try:
+            raw = hostfile.read(path)
+            text = to_text(raw) if raw is not None else None
+            search, current = parse(text, path) if text else (None, [])
+        except HostFileError as exc:
+            raise ConfError(str(exc))
+        result = dict(changed=False, path=path, changes=[])
+        if params["state"] == "absent":
+            if raw is not None:
+                result.update(changed=True, registries=[],
+                              diff=dict(before=text, after="", before_header=path, after_header=path))
+                if not self.check_mode:
+                    hostfile.remove(path)
+                    module.note_written("removed %s" % path)
+            else:
+                result["registries"] = []
+            return result
+        new, changes = merge(current, params["registries"], params["exclusive"])
+        new_search = search if params.get("unqualified_search_registries") is None else \
+            (params["unqualified_search_registries"] or None)
+        new_text = render(new, new_search)
+        result.update(registries=new, changes=changes)
+        if new_text != text:
+            result["changed"] = True
+            result["diff"] = dict(before=text or "", after=new_text, before_header=path, after_header=path)
+            if not self.check_mode:
+                try:
+                    hostfile.write(module, path, to_bytes(new_text), hostfile.numeric_mode(mode))
+                except (IOError, OSError, HostFileError) as exc:
+                    raise ConfError("cannot write %s: %s" % (path, exc))
+                module.note_written("wrote %s" % path)
+        if os.path.exists(path):
+            file_args = module.load_file_common_arguments(params, path=path)
+            file_args["mode"] = mode
+            result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+        return result

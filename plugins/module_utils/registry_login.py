@@ -14,20 +14,21 @@ __metaclass__ = type
 import base64
 import calendar
 import json
-import re
 import time
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils import auth_file, dockerconfig
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES
 
 MIN_SECONDS = 600  # the TokenRequest API refuses less: "may not specify a duration less than 10 minutes"
 MAX_SECONDS = 1 << 32
 INGRESS_CA = ("openshift-config-managed", "default-ingress-cert", "ca-bundle.crt")
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_LABEL = names.DNS1123_LABEL
+DNS_SUBDOMAIN = names.DNS1123_SUBDOMAIN
 
 
-class LoginError(ValueError):
+class LoginError(OcpRegistryError, ValueError):
     """Bad options or a state the module cannot work from; never carries a secret."""
 
 
@@ -40,8 +41,9 @@ def validate(params):
     if not DNS_SUBDOMAIN.match(name) or len(name) > 253:
         problems.append("service_account %r is not a service account name (a DNS subdomain: lowercase letters, "
                         "digits, '-' and '.')" % name)
-    if params.get("registry"):
-        problem = dockerconfig.validate_key(params["registry"])
+    if params.get("registry") is not None:
+        problem = dockerconfig.validate_key(params["registry"]) if params["registry"].strip() else \
+            "is empty: give the route's host[:port], or leave registry out to use the registry's default route"
         if problem:
             problems.append("registry %r: the key %s" % (params["registry"], problem))
         elif "/" in params["registry"]:

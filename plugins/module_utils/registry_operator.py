@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import registry_spec as rules
 from ansible_collections.ocp.registry.plugins.module_utils import registry_state as regstate
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, dry_run_or_predict
 
 ROUTE_SECRET_KEYS = ("tls.crt", "tls.key", "tls.cacrt")
@@ -22,7 +23,7 @@ CONFLICT_ATTEMPTS = 5
 PROGRESSING_ERROR_GRACE = 10.0
 
 
-class WaitFailed(Exception):
+class WaitFailed(OcpRegistryError):
     def __init__(self, message, progress, config=None):
         super(WaitFailed, self).__init__(message)
         self.message = message

@@ -13,6 +13,8 @@ import copy
 import json
 import re
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.registry_state import NAMESPACE, storage_kind
 
 CONFIG_NAME = "cluster"
@@ -58,8 +60,8 @@ SPEC_FIELDS = [("management_state", "managementState"), ("replicas", "replicas")
                ("read_only", "readOnly")]
 OPTION_BACKENDS = {"empty_dir": "emptyDir", "pvc": "pvc", "s3": "s3", "gcs": "gcs", "azure": "azure", "swift": "swift",
                    "ibmcos": "ibmcos"}
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_LABEL = names.DNS1123_LABEL
+DNS_SUBDOMAIN = names.DNS1123_SUBDOMAIN
 QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
 # the Kubernetes quantity grammar, as the CRD's pattern has it (decimal SI, binary SI, or an exponent)
 RESOURCE_QUANTITY = re.compile(r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|"
@@ -69,7 +71,7 @@ CRN_KEY = re.compile(r"^crn:.+:.+:.+:cloud-object-storage:.+:.+:.+:resource-key:
 CRN_INSTANCE = re.compile(r"^crn:.+:.+:.+:cloud-object-storage:.+:.+:.+::$")
 
 
-class ValidationError(ValueError):
+class ValidationError(OcpRegistryError, ValueError):
     """Bad input: the message names the option and the fix. Raised before any write request."""
 
 
@@ -109,7 +111,7 @@ def validate_options(params):
         for route in routes:
             if not DNS_SUBDOMAIN.match(route["name"]) or len(route["name"]) > 63:
                 errors.append("routes: name %r must be a lowercase DNS label" % route["name"])
-            if route.get("hostname") and not DNS_SUBDOMAIN.match(route["hostname"]):
+            if route.get("hostname") is not None and not DNS_SUBDOMAIN.match(route["hostname"]):
                 errors.append("routes: hostname %r of route %s is not a valid DNS name" % (route["hostname"], route["name"]))
             if route.get("secret_name") and not DNS_SUBDOMAIN.match(route["secret_name"]):
                 errors.append("routes: secret_name %r of route %s is not a valid Secret name"

@@ -11,6 +11,7 @@ __metaclass__ = type
 import random
 import time
 
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 
 BUDGET = 120.0
@@ -18,9 +19,11 @@ FIRST_WAIT = 0.05
 MAX_WAIT = 3.0
 
 
-class ConflictsExhausted(Exception):
+class ConflictsExhausted(OcpRegistryError):
     def __init__(self, conflicts, seconds):
-        super(ConflictsExhausted, self).__init__("%d conflicts in %.0fs" % (conflicts, seconds))
+        super(ConflictsExhausted, self).__init__(
+            "gave up after %d conflicts (409) in %.0fs: other writers kept changing the object between this task's "
+            "read and its write; run the task again when they are done" % (conflicts, seconds))
         self.conflicts = conflicts
         self.seconds = seconds
 

@@ -23,6 +23,8 @@ import socket
 import ssl
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import getproxies, proxy_bypass_environment
+
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -36,7 +38,7 @@ class Peer(object):
         self.insecure_hint = insecure_hint
 
 
-class TransportError(Exception):
+class TransportError(OcpRegistryError):
     """No HTTP answer: outcome is 'unreachable' (DNS, refused, reset, timeout) or 'untrusted' (TLS verification).
     str() names the peer, the address and, for TLS, the CA option and path. Never a credential."""
 

@@ -14,6 +14,9 @@ import re
 import socket
 import ssl
 
+from ansible_collections.ocp.registry.plugins.module_utils import names
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+
 # cryptography is imported when a certificate is first read, not when the module starts: most runs read none, and
 # the import costs a module process about 20 ms
 HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None  # the module reports missing_required_lib
@@ -30,12 +33,11 @@ def _sha256():
 
 
 PEM_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----\s.+?-----END CERTIFICATE-----", re.S)
-HOST_PORT = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
-                       r"(?::[0-9]{1,5})?$")
+HOST_PORT = names.HOST_PORT
 EXPIRY_WARNING_DAYS = 30
 
 
-class TrustError(ValueError):
+class TrustError(OcpRegistryError, ValueError):
     pass
 
 

@@ -155,9 +155,8 @@ checks:
       type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.ocp.registry.plugins.module_utils import auth_file, credentials
+from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
 
 
 def main():
@@ -168,17 +167,14 @@ def main():
         exclusive=dict(type="bool", default=False),
     )
     spec.update(credentials.CHECK_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, add_file_common_args=True)
-    try:
-        result = auth_file.run(module, module.params)
-    except (credentials.CredentialsError, auth_file.AuthFileError) as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot write the credentials file: %s" % exc, changed=False)
-    diff = result.pop("diff", None)
-    if module._diff and diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    module = HostModule(argument_spec=spec, supports_check_mode=True, add_file_common_args=True)
+
+    def work():
+        try:
+            return auth_file.run(module, module.params)
+        except (IOError, OSError) as exc:
+            raise auth_file.AuthFileError("cannot write the credentials file: %s" % exc)
+    module.run(work)
 
 
 if __name__ == "__main__":

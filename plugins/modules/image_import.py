@@ -249,7 +249,7 @@ api_requests:
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_import
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
 IMAGE_SPEC = {
@@ -278,15 +278,13 @@ def main():
     if not 1 <= module.params["parallel"] <= 32:
         module.fail_json(msg="parallel: give 1 to 32 streams at a time (got %d)" % module.params["parallel"])
     try:
-        image_import.validate(images)
+        image_import.validate(images, module.params["namespace"])
         for item in images:
             grouped.setdefault(item["stream"], []).append(item)
         importer = image_import.Importer(module.client, module.check_mode, module.params["parallel"])
         results, repositories, created = importer.run(module.params["namespace"], grouped)
-    except image_import.ImportRequestError as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False)
+    except OcpRegistryError as exc:
+        module.fail_from(exc)
     failed = [r for r in results if r["status"] != "Success"]
     moved = ["%s:%s" % (r["stream"], r["tag"]) for r in results if r["changed"]]
     changed = bool(moved or created or any(r["created"] or r.get("policy_changed") for r in results))

@@ -225,7 +225,6 @@ api_requests:
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils import mirrors
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
 
@@ -247,13 +246,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        result = mirrors.ImageMirrors(module.client, module.params, module.check_mode, module.warn).run()
-    except mirrors.MirrorError as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False)
-    module.exit_with(result)
+    module.run(lambda: mirrors.ImageMirrors(module.client, module.params, module.check_mode, module.warn).run())
 
 
 if __name__ == "__main__":

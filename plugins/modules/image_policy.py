@@ -309,7 +309,6 @@ api_requests:
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_policy, trust
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
 ENTRY = dict(name=dict(type="str", required=True), state=dict(type="str", choices=["present", "absent"],
@@ -341,13 +340,7 @@ def main():
     module = ClusterModule(argument_spec=spec, supports_check_mode=True)
     if module.params.get("trusted_cas") and not trust.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"))
-    try:
-        result = image_policy.ImagePolicy(module.client, module.params, module.check_mode, module.warn).run()
-    except image_policy.PolicyError as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False)
-    module.exit_with(result)
+    module.run(lambda: image_policy.ImagePolicy(module.client, module.params, module.check_mode, module.warn).run())
 
 
 if __name__ == "__main__":

@@ -170,7 +170,6 @@ api_requests:
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils import pruner
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
 LEVELS = ["Normal", "Debug", "Trace", "TraceAll"]
@@ -190,13 +189,7 @@ def argument_spec():
 
 def main():
     module = ClusterModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        result = pruner.Pruner(module.client, module.params, module.check_mode).run()
-    except pruner.PrunerError as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False)
-    module.exit_with(result)
+    module.run(lambda: pruner.Pruner(module.client, module.params, module.check_mode).run())
 
 
 if __name__ == "__main__":

@@ -521,8 +521,7 @@ api_requests:
 
 import copy
 
-from ansible_collections.ocp.registry.plugins.module_utils import registry_spec as rules
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 from ansible_collections.ocp.registry.plugins.module_utils.registry_operator import Configurator, WaitFailed
 
@@ -588,15 +587,13 @@ def main():
     try:
         # the Configurator checks every option before its first request
         result = Configurator(module.client, params, module.check_mode).run()
-    except rules.ValidationError as exc:
-        module.fail_json(msg=str(exc), changed=False)
     except WaitFailed as exc:
         partial = exc.result or {}
-        module.fail_json(msg=exc.message, changed=partial.get("changed", False), config=partial.get("config"),
-                         notes=partial.get("notes", []), wait=dict(waited=True, progress=exc.progress),
-                         api_requests=module.client.requests)
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False)
+        # written before the wait: the config (and its Secret, its claim); changed says so
+        module.fail_from(exc, changed=bool(partial.get("changed")), config=partial.get("config"),
+                         notes=partial.get("notes", []), wait=dict(waited=True, progress=exc.progress))
+    except OcpRegistryError as exc:
+        module.fail_from(exc)
     module.exit_with(result)
 
 

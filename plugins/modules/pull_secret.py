@@ -247,6 +247,7 @@ api_requests:
 from ansible_collections.ocp.registry.plugins.module_utils import credentials
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.pull_secret import GLOBAL, PullSecret, PullSecretError
 
 
@@ -268,7 +269,9 @@ def targets(params):
                                   % ", ".join(given))
         return [dict(params, **item) for item in params["secrets"]]
     single = dict(params)
-    single.update(namespace=params.get("namespace") or GLOBAL[0], name=params.get("name") or GLOBAL[1],
+    # left out, the global pull secret; given empty, an error (a template that rendered to "" must not reach it)
+    single.update(namespace=GLOBAL[0] if params.get("namespace") is None else params["namespace"],
+                  name=GLOBAL[1] if params.get("name") is None else params["name"],
                   service_accounts=params.get("service_accounts") or [], link_for=params.get("link_for") or ["pull"])
     return [single]
 
@@ -327,10 +330,8 @@ def main():
     module = ClusterModule(argument_spec=spec, supports_check_mode=True)
     try:
         result = run_all(module.client, module.params, module.check_mode)
-    except (credentials.CredentialsError, PullSecretError) as exc:
-        module.fail_json(msg=str(exc), changed=False)
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False)
+    except OcpRegistryError as exc:
+        module.fail_from(exc)
     for one in result.get("results") or [result]:
         removed = [c["registry"] for c in one["changes"] if c["action"] == "removed"]
         where = (one.get("namespace") or module.params.get("namespace") or GLOBAL[0],

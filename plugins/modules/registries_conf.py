@@ -173,12 +173,8 @@ changes:
       type: str
 """
 
-import os
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
-
-from ansible_collections.ocp.registry.plugins.module_utils import hostfile, registries_conf
+from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
+from ansible_collections.ocp.registry.plugins.module_utils.registries_conf import DropIn
 
 
 def main():
@@ -188,7 +184,7 @@ def main():
                  blocked=dict(type="bool", default=False),
                  mirrors=dict(type="list", elements="dict", options=mirror),
                  state=dict(type="str", choices=["present", "absent"], default="present"))
-    module = AnsibleModule(
+    module = HostModule(
         argument_spec=dict(
             path=dict(type="path", default="/etc/containers/registries.conf.d"),
             name=dict(type="str", default="ocp-registry"),
@@ -201,57 +197,7 @@ def main():
         add_file_common_args=True,
         supports_check_mode=True,
     )
-    params = module.params
-    errors = registries_conf.validate(params["registries"])
-    if not params["name"] or "/" in params["name"] or params["name"].startswith("."):
-        errors.append("name %r must be a plain file name part (no slash, not hidden)" % params["name"])
-    if params["priority"] < 0:
-        errors.append("priority must be 0 or more")
-    for search in params.get("unqualified_search_registries") or []:
-        if not registries_conf.LOCATION.match(search) or "/" in search:
-            errors.append("unqualified_search_registries: %r must be host[:port]" % search)
-    if errors:
-        module.fail_json(msg="; ".join(errors) + "; nothing was written", changed=False)
-    path = os.path.join(params["path"], "%02d-%s.conf" % (params["priority"], params["name"]))
-    mode = params["mode"] if params["mode"] is not None else "0644"
-    try:
-        raw = hostfile.read(path)
-        text = to_text(raw) if raw is not None else None
-        search, current = registries_conf.parse(text, path) if text else (None, [])
-    except (hostfile.HostFileError, registries_conf.ConfError) as exc:
-        module.fail_json(msg=str(exc), changed=False, path=path)
-    result = dict(changed=False, path=path, changes=[])
-    if params["state"] == "absent":
-        if raw is not None:
-            result.update(changed=True, registries=[],
-                          diff=dict(before=text, after="", before_header=path, after_header=path))
-            if not module.check_mode:
-                hostfile.remove(path)
-        else:
-            result["registries"] = []
-        if not module._diff:
-            result.pop("diff", None)
-        module.exit_json(**result)
-    new, changes = registries_conf.merge(current, params["registries"], params["exclusive"])
-    new_search = search if params.get("unqualified_search_registries") is None else \
-        (params["unqualified_search_registries"] or None)
-    new_text = registries_conf.render(new, new_search)
-    result.update(registries=new, changes=changes)
-    if new_text != text:
-        result["changed"] = True
-        result["diff"] = dict(before=text or "", after=new_text, before_header=path, after_header=path)
-        if not module.check_mode:
-            try:
-                hostfile.write(module, path, to_bytes(new_text), hostfile.numeric_mode(mode))
-            except (IOError, OSError, hostfile.HostFileError) as exc:
-                module.fail_json(msg="cannot write %s: %s" % (path, exc), changed=False)
-    if os.path.exists(path):
-        file_args = module.load_file_common_arguments(params, path=path)
-        file_args["mode"] = mode
-        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    module.run(lambda: DropIn(module, module.params, module.check_mode).run())
 
 
 if __name__ == "__main__":

@@ -98,27 +98,12 @@ certificates:
       type: int
 """
 
-import os
-import re
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
-
-from ansible_collections.ocp.registry.plugins.module_utils import hostfile, pem
-
-HOST_PORT = re.compile(r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
-                       r"(?::[0-9]{1,5})?$")
-
-
-def _fingerprints(text):
-    try:
-        return [c["fingerprint_sha256"] for c in pem.describe(text, "current")]
-    except pem.PemError:
-        return ["(not a certificate)"]
+from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
+from ansible_collections.ocp.registry.plugins.module_utils.host_ca import RegistryCA
 
 
 def main():
-    module = AnsibleModule(
+    module = HostModule(
         argument_spec=dict(
             registry=dict(type="str", required=True),
             ca=dict(type="str"),
@@ -131,64 +116,7 @@ def main():
         required_if=[["state", "present", ["ca", "ca_file"], True]],
         supports_check_mode=True,
     )
-    params = module.params
-    registry = params["registry"]
-    if not HOST_PORT.match(registry):
-        module.fail_json(msg="registry %r must be host[:port], as images name it (no scheme or path); nothing was "
-                             "written" % registry)
-    dirs = list(params["certs_dirs"]) + (["/etc/docker/certs.d"] if params["docker"] else [])
-    text, certificates = None, []
-    if params["state"] == "present":
-        text = params["ca"]
-        if params["ca_file"]:
-            try:
-                with open(params["ca_file"], "rb") as handle:
-                    text = to_text(handle.read())
-            except (IOError, OSError) as exc:
-                module.fail_json(msg="ca_file %s cannot be read (%s); nothing was written"
-                                     % (params["ca_file"], exc.strerror or exc))
-        try:
-            certificates = pem.describe(text, "ca" if params["ca"] else "ca_file %s" % params["ca_file"])
-        except pem.PemError as exc:
-            module.fail_json(msg="%s; nothing was written" % exc)
-        text = text.strip() + "\n"
-    result = dict(changed=False, files=[], certificates=certificates)
-    before, after = {}, {}
-    for directory in dirs:
-        path = os.path.join(directory, registry, "ca.crt")
-        try:
-            raw = hostfile.read(path)
-        except hostfile.HostFileError as exc:
-            module.fail_json(msg=str(exc))
-        current = to_text(raw) if raw is not None else None
-        if params["state"] == "absent":
-            action = "removed" if current is not None else "unchanged"
-        elif current is None:
-            action = "added"
-        else:
-            action = "unchanged" if current == text else "changed"
-        if current is not None:
-            before[path] = _fingerprints(current)
-        if params["state"] == "present":
-            after[path] = [c["fingerprint_sha256"] for c in certificates]
-        result["files"].append(dict(path=path, action=action))
-        if action == "unchanged":
-            continue
-        result["changed"] = True
-        if module.check_mode:
-            continue
-        try:
-            if action == "removed":
-                hostfile.remove(path)
-                if not os.listdir(os.path.dirname(path)):
-                    os.rmdir(os.path.dirname(path))
-            else:
-                hostfile.write(module, path, to_bytes(text), 0o644, dir_mode=0o755)
-        except (IOError, OSError, hostfile.HostFileError) as exc:
-            module.fail_json(msg="cannot write %s: %s" % (path, exc), **result)
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    module.exit_json(**result)
+    module.run(lambda: RegistryCA(module, module.params, module.check_mode).run())
 
 
 if __name__ == "__main__":

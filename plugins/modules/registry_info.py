@@ -308,9 +308,10 @@ api_requests:
 
 import base64
 
-from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, pruner, registry_state
+from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, names, pruner, registry_state
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck, registry_host
 
 CHECK_SPEC = dict(
@@ -347,6 +348,11 @@ def main():
         supports_check_mode=True,
     )
     for entry in module.params["check"]:
+        if not names.HOST_PORT.match(entry["registry"] or ""):
+            module.fail_json(msg="check: registry %r must be a registry host, with a port if it has one "
+                                 "(quay.io, registry.example.com:5000): no scheme, path or spaces" % entry["registry"])
+        if entry["timeout"] is not None and entry["timeout"] <= 0:
+            module.fail_json(msg="check: timeout for %s must be a positive number of seconds" % entry["registry"])
         if entry["credentials_from_pull_secret"] and entry.get("username"):
             module.fail_json(msg="check: give either username/password or credentials_from_pull_secret for %s, "
                                  "not both" % entry["registry"])
@@ -385,7 +391,7 @@ def main():
             if doc is not None and module.params["pull_secret"]:
                 result["pull_secret"] = dockerconfig.summary(doc)
         result["api_requests"] = client.requests if client is not None else 0
-    except ClusterError as exc:
+    except OcpRegistryError as exc:
         module.fail_from(exc)
     for entry in module.params["check"]:
         username, password = entry.get("username"), entry.get("password")

@@ -174,9 +174,9 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import auth_file, registry_login
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils import registry_login
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 
 
 def argument_spec():
@@ -197,12 +197,10 @@ def main():
     module = ClusterModule(argument_spec=argument_spec(), supports_check_mode=True, add_file_common_args=True)
     try:
         result = registry_login.Login(module, module.client, module.params, module.check_mode).run()
-    except (registry_login.LoginError, auth_file.AuthFileError) as exc:
-        module.fail_json(msg=str(exc), changed=False, api_requests=module.requests_sent())
-    except ClusterError as exc:
-        module.fail_from(exc, changed=False, api_requests=module.requests_sent())
+    except OcpRegistryError as exc:
+        module.fail_from(exc)
     except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot write the credentials file: %s" % exc, changed=False)
+        module.fail_from(OcpRegistryError("cannot write the credentials file: %s" % exc))
     module.exit_with(result)
 
 

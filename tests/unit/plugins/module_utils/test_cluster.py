@@ -192,8 +192,38 @@ def test_unguarded_writes_are_not_repeated_after_a_server_error(api):
         client.patch(RESOURCES["secret"], "x", {"data": {}}, "ns")
     assert err.value.status == 500 and len(script.seen) == 1 and sleeps == []
     with pytest.raises(ClusterError):
-        client.create(RESOURCES["secret"], {"metadata": {"name": "x"}}, "ns")
+        client.create(RESOURCES["secret"], {"metadata": {"generateName": "x-"}}, "ns")
     assert len(script.seen) == 2
+
+
+ALREADY = (409, {}, {"reason": "AlreadyExists", "message": 'secrets "x" already exists'})
+
+
+def test_a_named_create_is_repeated_and_a_copy_that_landed_is_taken_as_created(api):
+    body = {"metadata": {"name": "x", "labels": {"app": "a"}}, "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": "e30="}}
+    stored = dict(body, metadata={"name": "x", "labels": {"app": "a"}, "uid": "1", "resourceVersion": "7"})
+    client, script, sleeps = api([(500, {}, {"reason": "InternalError"}), ALREADY, (200, {}, stored)])
+    assert client.create(RESOURCES["secret"], body, "ns") == stored
+    assert [s[0] for s in script.seen] == ["POST", "POST", "GET"]
+    assert script.seen[2][1] == "/api/v1/namespaces/ns/secrets/x"
+    assert client.writes == ["POST /api/v1/namespaces/ns/secrets"]
+
+
+def test_a_named_create_that_finds_someone_elses_object_fails_with_already_exists(api):
+    body = {"metadata": {"name": "x"}, "data": {"a": "bWluZQ=="}}
+    theirs = {"metadata": {"name": "x"}, "data": {"a": "dGhlaXJz"}}
+    client, script, sleeps = api(["reset", ALREADY, (200, {}, theirs)])
+    with pytest.raises(ClusterError) as err:
+        client.create(RESOURCES["secret"], body, "ns")
+    assert err.value.status == 409 and client.writes == []
+
+
+def test_a_create_that_finds_the_object_on_its_first_try_is_not_read_back(api):
+    client, script, sleeps = api([ALREADY])
+    with pytest.raises(ClusterError):
+        client.create(RESOURCES["secret"], {"metadata": {"name": "x"}, "data": {}}, "ns")
+    assert len(script.seen) == 1
 
 
 def test_writes_guarded_by_resource_version_are_repeated_after_a_server_error(api):

@@ -111,11 +111,19 @@ def test_force_changes_the_source():
     ([item(tag="1", **{"from": "Not A Ref"})], "valid container image pull spec"),
     ([item(tag="bad tag!", **{"from": "q/a:1"})], "not a valid tag name"),
     ([item(tag="1", **{"from": "q/a:1"}), item(tag="1", **{"from": "q/a:1"})], "app:1 is listed twice"),
+    ([], "give at least one image"),
 ])
 def test_validation(images, words):
     with pytest.raises(ii.ImportRequestError) as err:
-        ii.validate(images)
+        ii.validate(images, "apps")
     assert words in str(err.value)
+
+
+@pytest.mark.parametrize("namespace", ["", "   ", "Apps", "https://x/y", "a" * 64, None])
+def test_a_namespace_that_cannot_be_one_is_refused_before_any_request(namespace):
+    with pytest.raises(ii.ImportRequestError) as err:
+        ii.validate([item(tag="1", **{"from": "q/a:1"})], namespace)
+    assert "namespace" in str(err.value)
 
 
 # ------------------------------------------------------------------ answers

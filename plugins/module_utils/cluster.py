@@ -204,10 +204,9 @@ class Client(object):
     def _created_before(self, path, body):
         """After a create whose outcome was unknown, the retry found the object there: it is ours when it holds what
         was sent (then it is returned as the create's answer), someone else's otherwise (None)."""
+        url = "%s%s/%s" % (self.conn.host, path.split("?")[0], quote(body["metadata"]["name"], safe=":"))
         try:
-            existing = self._send("GET", self.conn.host + path.split("?")[0] + "/" + quote(body["metadata"]["name"],
-                                                                                          safe=":"),
-                                  None, self._headers(), path, True)
+            existing = self._send("GET", url, None, self._headers(), path, True)
         except ClusterError:
             return None
         for key, value in body.items():

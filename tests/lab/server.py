@@ -689,6 +689,8 @@ class Handler(BaseHTTPRequestHandler):
                  "content_type": self.headers.get("Content-Type", ""), "user": user}
         status, headers = 500, {}
         forward = lab.front is not None and not lab.api.local(path)
+        # what the client asked for, whatever answer it gets (a dry run refused with 403 is still a dry run)
+        ctx["dry_run"] = query.get("dryRun") == "All"
         try:
             if user is None and not forward:
                 raise ApiError(401, "Unauthorized", "Unauthorized")

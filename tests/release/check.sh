@@ -35,7 +35,8 @@ names = tarfile.open(sys.argv[1]).getnames()
 bad = [n for n in names if not allowed.match(n) or "planted" in n or "/." in "/" + n or n.endswith((".pyc", ".py~"))]
 for name in bad:
     print("FAIL the tarball holds %s" % name)
-for required in ("README.md", "LICENSE", "meta/runtime.yml", "plugins/modules/pull_secret.py", "roles/image_policy/README.md"):
+for required in ("README.md", "LICENSE", "meta/runtime.yml", "plugins/modules/pull_secret.py", "roles/image_policy/README.md",
+                 "docs/docsite/rst/mirrors.rst", "docs/docsite/extra-docs.yml", "plugins/filter/hosts_with.yml"):
     if required not in names:
         bad.append(required)
         print("FAIL the tarball lacks %s" % required)

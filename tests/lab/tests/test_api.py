@@ -112,6 +112,14 @@ def test_delete_and_dry_run(admin):
     assert [e["dry_run"] for e in log if e["method"] == "POST"] == [True, False]
 
 
+def test_a_refused_dry_run_is_logged_as_a_dry_run(admin, viewer):
+    admin.clear_log()
+    refused = viewer.call("POST", SECRETS + "?dryRun=All", secret("dry", {"a": "1"}))
+    assert refused.status_code == 403
+    (entry,) = [e for e in admin.requests() if e["path"].startswith(SECRETS) and e["method"] == "POST"]
+    assert entry["status"] == 403 and entry["dry_run"] is True
+
+
 def test_generation_and_status_subresource(admin):
     cfg = admin.get(REGISTRY).json()
     gen = cfg["metadata"]["generation"]

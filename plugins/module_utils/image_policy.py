@@ -307,7 +307,8 @@ class ImagePolicy(object):
             try:
                 certs, warnings = trust.check_ca_bundle(pem, label)
                 if self.params.get("validate"):
-                    trust.verify_registry(entry["registry"], pem, label)
+                    trust.verify_registry(entry["registry"], pem, label, proxy=self.params.get("proxy"),
+                                          no_proxy=self.params.get("no_proxy"))
             except trust.TrustError as exc:
                 raise PolicyError("%s; nothing was written" % exc)
             for warning in warnings:

@@ -37,11 +37,38 @@ class PullSecret(object):
         self.accounts = {}
         self.link_views = {}
         self.prefetched = None
+        self.original = None  # the Secret as prefetched, what restore() writes back
+        self.secret_written = False
+        self.read_before = False
 
     def prefetch(self):
         """Read the Secret now (its first attempt uses this read): a run over several Secrets reads them all before
         the first write, so an unreachable API server or a broken Secret stops it with nothing written."""
         self.prefetched = self._read()
+        self.original = self.prefetched[0]
+        self.read_before = True
+
+    def restore(self):
+        """Undo this run's write of the Secret: what it held before comes back (a Secret this run created is
+        deleted). Service account links stay: a link to a Secret that holds the old entries changes nothing."""
+        if not self.read_before:
+            raise PullSecretError("it was not read before the run's first write, so what it held is not known")
+        if self.original is None:
+            self.client.delete(RESOURCES["secret"], self.name, self.namespace)
+            return
+        old = (self.original.get("data") or {}).get(KEY)
+
+        def attempt():
+            current = self.client.get(RESOURCES["secret"], self.name, self.namespace)
+            body = dict(current)
+            body["data"] = dict(current.get("data") or {})
+            if old is None:
+                body["data"].pop(KEY, None)
+            else:
+                body["data"][KEY] = old
+            if body["data"] != (current.get("data") or {}):
+                self.client.replace(RESOURCES["secret"], body, self.namespace)
+        retry.on_conflict(attempt)
 
     def problems(self):
         """What is wrong with the names, before any request."""
@@ -138,6 +165,7 @@ class PullSecret(object):
         if self.check_mode:
             return
         data = base64.b64encode(payload).decode("ascii")
+        self.secret_written = True
         if secret is None:
             body = {"apiVersion": "v1", "kind": "Secret", "type": SECRET_TYPE,
                     "metadata": {"name": self.name, "namespace": self.namespace}, "data": {KEY: data}}

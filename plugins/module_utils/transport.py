@@ -124,9 +124,10 @@ class Transport(object):
     """HTTP(S) with kept-open connections. One instance per peer and per module run."""
 
     def __init__(self, peer, ca_cert=None, client_cert=None, client_key=None, validate_certs=True, timeout=30.0,
-                 proxy=None, no_proxy=None, proxy_basic_auth=None, environ_proxies=True):
+                 proxy=None, no_proxy=None, proxy_basic_auth=None, environ_proxies=True, ca_data=None):
         self.peer = peer
         self.ca_cert = ca_cert
+        self.ca_data = ca_data
         self.timeout = timeout
         self.proxy = proxy
         self.no_proxy = no_proxy
@@ -142,7 +143,7 @@ class Transport(object):
     def _context(self):
         """The TLS context: only the given CA file when there is one, else the system trust store."""
         if self._tls is None:
-            context = ssl.create_default_context(cafile=self.ca_cert or None)
+            context = ssl.create_default_context(cafile=self.ca_cert or None, cadata=self.ca_data or None)
             if not self.validate_certs:
                 context.check_hostname = False
                 context.verify_mode = ssl.CERT_NONE

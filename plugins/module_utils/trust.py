@@ -16,6 +16,7 @@ import ssl
 
 from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.transport import Peer, Transport, TransportError
 
 # cryptography is imported when a certificate is first read, not when the module starts: most runs read none, and
 # the import costs a module process about 20 ms
@@ -133,26 +134,23 @@ def split_host_port(registry, default_port=443):
     return host, int(port) if port else default_port
 
 
-def verify_registry(registry, ca_pem, label, timeout=10.0):
-    """Connect to the registry and check that ca_pem alone verifies the certificate chain it presents, for its
-    host name. Raises TrustError saying which certificate failed and why, or that the registry is unreachable."""
+def verify_registry(registry, ca_pem, label, timeout=10.0, proxy=None, no_proxy=None):
+    """Ask the registry for /v2/ through the collection's one transport (its proxy options, or the environment's,
+    apply), trusting ca_pem alone: any HTTP answer means the chain it presents verifies for its host name. Raises
+    TrustError saying which certificate failed and why, or that the registry is unreachable."""
     host, port = split_host_port(registry)
-    context = ssl.create_default_context(cadata=ca_pem)
+    peer = Peer("the registry %s" % registry, ca_option=label, ca_what="the CA given for it")
+    client = Transport(peer, ca_data=ca_pem, timeout=timeout, proxy=proxy, no_proxy=no_proxy)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
-            with context.wrap_socket(sock, server_hostname=host):
-                return
-    except ssl.SSLCertVerificationError as exc:
-        reason = getattr(exc, "verify_message", None) or str(exc)
-        presented = _presented_certificate(host, port, timeout)
-        raise TrustError("%s: the given CA does not verify the certificate %s:%d presents%s: %s"
-                         % (label, host, port, presented, reason))
-    except ssl.SSLError as exc:
-        raise TrustError("%s: the TLS handshake with %s:%d failed (%s); is it a TLS registry?"
-                         % (label, host, port, getattr(exc, "reason", None) or exc))
-    except (OSError, socket.timeout) as exc:
-        raise TrustError("%s: cannot reach %s:%d to check its certificate (%s); nothing was written"
-                         % (label, host, port, getattr(exc, "strerror", None) or exc))
+        client.request("GET", "https://%s/v2/" % registry)
+    except TransportError as exc:
+        if exc.outcome == "untrusted":
+            presented = "" if proxy else _presented_certificate(host, port, timeout)
+            raise TrustError("%s: the given CA does not verify the certificate %s presents%s: %s; nothing was "
+                             "written" % (label, registry, presented, exc))
+        raise TrustError("%s: %s; its certificate could not be checked, nothing was written" % (label, exc))
+    finally:
+        client.close()
 
 
 def _presented_certificate(host, port, timeout):

@@ -245,7 +245,6 @@ api_requests:
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils import credentials
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.pull_secret import GLOBAL, PullSecret, PullSecretError
@@ -276,6 +275,28 @@ def targets(params):
     return [single]
 
 
+def undo(managers, check_mode):
+    """All or nothing for the Secrets of one task: after a failure, write back every Secret this run wrote (the
+    last first) to what it held when it was read before the first write. Returns what the cluster now holds."""
+    done = [m for m in managers if m.secret_written]
+    if not done or check_mode:
+        return "nothing was written"
+    restored, left = [], []
+    for manager in reversed(done):
+        where = "%s/%s" % (manager.namespace, manager.name)
+        try:
+            manager.restore()
+            restored.append(where)
+        except OcpRegistryError as exc:
+            left.append("%s (%s)" % (where, exc))
+    if not left:
+        return ("the Secrets it had written (%s) were written back to what they held before: this cluster still has "
+                "the old entries everywhere" % ", ".join(reversed(restored)))
+    return ("these Secrets have the new entries and could not be written back: %s; %s the old ones; run the task "
+            "again to finish" % ("; ".join(reversed(left)), ("%s has" % ", ".join(reversed(restored))) if restored
+                                  else "every other Secret has"))
+
+
 def run_all(client, params, check_mode):
     """Every Secret of the task: names checked for all before the first request, credentials checked once."""
     managers = [PullSecret(client, p, check_mode) for p in targets(params)]
@@ -296,13 +317,9 @@ def run_all(client, params, check_mode):
         manager.params = dict(manager.params, validate_credentials=False)
         try:
             one = manager.run()
-        except (ClusterError, PullSecretError) as exc:
-            written = ["%s/%s" % (r["namespace"], r["name"]) for r in results if r["changed"]]
-            if written and not check_mode:
-                outcome = "written before it in this run: %s; run again to finish" % ", ".join(written)
-            else:
-                outcome = "nothing was written"
-            raise PullSecretError("Secret %s/%s: %s; %s" % (manager.namespace, manager.name, exc, outcome))
+        except OcpRegistryError as exc:
+            raise PullSecretError("Secret %s/%s: %s; %s" % (manager.namespace, manager.name, exc,
+                                                             undo(managers, check_mode)))
         key = "%s/%s" % (manager.namespace, manager.name)
         diff = one.pop("diff", None) or {}
         before[key], after[key] = diff.get("before"), diff.get("after")

@@ -73,6 +73,8 @@ options:
       - Renew when the token has less than this left.
       - Defaults to one fifth of the written token's lifetime (a 24h token is renewed in its last 4.8 hours), so a
         daily schedule keeps a 24h token valid.
+      - Must be 0 or more and less than O(expiration_seconds) when both are given; otherwise every run would renew
+        the token, and the task is refused before any request.
     type: int
   path:
     description: The auth file. Overrides O(preset).

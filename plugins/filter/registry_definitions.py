@@ -72,7 +72,7 @@ def image_policy_args(definitions, external_hostnames=None):
             if value is None:
                 continue
             entry_name = _host(registry) if name == "search" else registry
-            sources[name].append(dict(name=entry_name, state="present" if value else "absent"))
+            sources[name].append(dict(registry=entry_name, state="present" if value else "absent"))
         if absent:
             trusted_cas.append(dict(registry=_host(registry), state="absent"))
         elif definition.get("ca") or definition.get("ca_file"):
@@ -80,9 +80,9 @@ def image_policy_args(definitions, external_hostnames=None):
             entry.update((k, definition[k]) for k in ("ca", "ca_file") if definition.get(k))
             trusted_cas.append(entry)
         if absent:
-            allowed_for_import.append(dict(domain_name=_host(registry), insecure=False, state="absent"))
+            allowed_for_import.append(dict(registry=_host(registry), insecure=False, state="absent"))
         elif definition.get("allowed_for_import") is not None:
-            allowed_for_import.append(dict(domain_name=_host(registry),
+            allowed_for_import.append(dict(registry=_host(registry),
                                            insecure=bool(definition.get("import_insecure", False)),
                                            state="present" if definition["allowed_for_import"] and not absent
                                            else "absent"))

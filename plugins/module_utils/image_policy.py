@@ -67,7 +67,7 @@ def validate_options(params):
         seen = set()
         for entry in sources.get(name) or []:
             option = "registry_sources.%s" % name
-            value = entry["name"]
+            value = entry["registry"]
             if name == "search":
                 if not HOSTNAME.match(value):
                     errors.append("%s: %r must be a plain host name (no port, path or wildcard), as the nodes' "
@@ -79,14 +79,14 @@ def validate_options(params):
             if value in seen:
                 errors.append("%s: %r is given twice" % (option, value))
             seen.add(value)
-    present = dict((name, [e["name"] for e in sources.get(name) or [] if e["state"] == "present"])
+    present = dict((name, [e["registry"] for e in sources.get(name) or [] if e["state"] == "present"])
                    for name, _field in SOURCE_LISTS)
     if present["allowed"] and present["blocked"]:
         errors.append("registry_sources: allowed and blocked cannot both be set (the images.config rule: only one of "
                       "blockedRegistries or allowedRegistries); list what to allow, or what to block")
     for entry in params.get("allowed_for_import") or []:
-        if not WILDCARD_OR_HOST_PORT.match(entry["domain_name"]):
-            errors.append("allowed_for_import: %r is not host[:port] or *.domain" % entry["domain_name"])
+        if not WILDCARD_OR_HOST_PORT.match(entry["registry"]):
+            errors.append("allowed_for_import: %r is not host[:port] or *.domain" % entry["registry"])
     for entry in params.get("external_hostnames") or []:
         if not HOST_PORT.match(entry["name"]):
             errors.append("external_hostnames: %r is not host[:port]" % entry["name"])
@@ -112,9 +112,9 @@ def config_map_key(registry):
     return registry.replace(":", "..")
 
 
-def _merge_list(current, entries, exclusive):
-    wanted = [e["name"] for e in entries if e["state"] == "present"]
-    unwanted = set(e["name"] for e in entries if e["state"] == "absent")
+def _merge_list(current, entries, exclusive, key="registry"):
+    wanted = [e[key] for e in entries if e["state"] == "present"]
+    unwanted = set(e[key] for e in entries if e["state"] == "absent")
     if exclusive:
         return list(wanted)
     out = [v for v in current if v not in unwanted]
@@ -143,11 +143,11 @@ def desired_spec(spec, params):
     if params.get("allowed_for_import") is not None or "allowed_for_import" in exclusive:
         current = [] if "allowed_for_import" in exclusive else list(spec.get("allowedRegistriesForImport") or [])
         for entry in params.get("allowed_for_import") or []:
-            current = [c for c in current if c.get("domainName") != entry["domain_name"]] if entry["state"] == "absent" \
+            current = [c for c in current if c.get("domainName") != entry["registry"]] if entry["state"] == "absent" \
                 else current
             if entry["state"] == "present":
-                item = {"domainName": entry["domain_name"], "insecure": bool(entry.get("insecure"))}
-                found = [i for i, c in enumerate(current) if c.get("domainName") == entry["domain_name"]]
+                item = {"domainName": entry["registry"], "insecure": bool(entry.get("insecure"))}
+                found = [i for i, c in enumerate(current) if c.get("domainName") == entry["registry"]]
                 if found:
                     current[found[0]] = item
                 else:
@@ -158,7 +158,7 @@ def desired_spec(spec, params):
             spec.pop("allowedRegistriesForImport", None)
     if params.get("external_hostnames") is not None or "external_hostnames" in exclusive:
         merged = _merge_list(spec.get("externalRegistryHostnames") or [], params.get("external_hostnames") or [],
-                             "external_hostnames" in exclusive)
+                             "external_hostnames" in exclusive, key="name")
         if merged:
             spec["externalRegistryHostnames"] = merged
         else:

@@ -267,7 +267,7 @@ class DropIn(object):
                 errors.append("unqualified_search_registries: %r must be host[:port]" % search)
         if errors:
             raise ConfError("; ".join(errors) + "; nothing was written")
-        path = os.path.join(params["path"], "%02d-%s.conf" % (params["priority"], params["name"]))
+        path = os.path.join(params["directory"], "%02d-%s.conf" % (params["priority"], params["name"]))
         mode = params["mode"] if params["mode"] is not None else "0644"
         try:
             raw = hostfile.read(path)

@@ -53,10 +53,13 @@ options:
         type: list
         elements: dict
         suboptions: &entry
-          name:
-            description: C(host[:port][/path]) or C(*.domain), without tag or digest.
+          registry:
+            description:
+              - C(host[:port][/path]) or C(*.domain), without tag or digest.
+              - The alias C(name) is deprecated and will be removed in 2.0.0.
             type: str
             required: true
+            aliases: [name]
           state:
             description: Whether the entry is in the list.
             type: str
@@ -82,10 +85,13 @@ options:
     type: list
     elements: dict
     suboptions:
-      domain_name:
-        description: C(host[:port]) or C(*.domain).
+      registry:
+        description:
+          - C(host[:port]) or C(*.domain).
+          - The alias C(domain_name) (the field's name in the API) is deprecated and will be removed in 2.0.0.
         type: str
         required: true
+        aliases: [domain_name]
       insecure:
         description: Whether imports from it may be insecure.
         type: bool
@@ -99,7 +105,16 @@ options:
     description: C(spec.externalRegistryHostnames), the integrated registry's host names outside the cluster.
     type: list
     elements: dict
-    suboptions: *entry
+    suboptions:
+      name:
+        description: A host name, with a port if it has one.
+        type: str
+        required: true
+      state:
+        description: Whether the entry is in the list.
+        type: str
+        choices: [present, absent]
+        default: present
   import_mode:
     description: C(spec.imageStreamImportMode), the default import mode of imagestreams.
     type: str
@@ -181,14 +196,14 @@ EXAMPLES = r"""
   ocp.registry.image_policy:
     registry_sources:
       blocked:
-        - name: untrusted.example.com
+        - registry: untrusted.example.com
     wait: true
 
 - name: A plain-HTTP lab registry
   ocp.registry.image_policy:
     registry_sources:
       insecure:
-        - name: registry.lab.example.com:5000
+        - registry: registry.lab.example.com:5000
 
 - name: Stop trusting a CA
   ocp.registry.image_policy:
@@ -311,19 +326,26 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.ocp.registry.plugins.module_utils import image_policy, trust
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
-ENTRY = dict(name=dict(type="str", required=True), state=dict(type="str", choices=["present", "absent"],
-                                                              default="present"))
+STATE = dict(type="str", choices=["present", "absent"], default="present")
+# one word for a registry in every option: registry (name and domain_name stay as aliases until 2.0.0)
+REGISTRY_ENTRY = dict(registry=dict(type="str", required=True, aliases=["name"],
+                                    deprecated_aliases=[dict(name="name", version="2.0.0",
+                                                             collection_name="ocp.registry")]),
+                      state=STATE)
+HOSTNAME_ENTRY = dict(name=dict(type="str", required=True), state=STATE)
 
 
 def main():
-    entries = dict(type="list", elements="dict", options=ENTRY)
+    entries = dict(type="list", elements="dict", options=REGISTRY_ENTRY)
     spec = dict(
         registry_sources=dict(type="dict", options=dict(allowed=entries, blocked=entries, insecure=entries,
                                                         search=entries)),
         allowed_for_import=dict(type="list", elements="dict", options=dict(
-            domain_name=dict(type="str", required=True), insecure=dict(type="bool", default=False),
+            registry=dict(type="str", required=True, aliases=["domain_name"],
+                          deprecated_aliases=[dict(name="domain_name", version="2.0.0", collection_name="ocp.registry")]),
+            insecure=dict(type="bool", default=False),
             state=dict(type="str", choices=["present", "absent"], default="present"))),
-        external_hostnames=entries,
+        external_hostnames=dict(type="list", elements="dict", options=HOSTNAME_ENTRY),
         import_mode=dict(type="str", choices=["Legacy", "PreserveOriginal"]),
         exclusive=dict(type="list", elements="str", choices=image_policy.EXCLUSIVE_CHOICES, default=[]),
         trusted_cas=dict(type="list", elements="dict", options=dict(

@@ -35,10 +35,14 @@ attributes:
   idempotent:
     support: full
 options:
-  path:
-    description: The drop-in directory.
+  directory:
+    description:
+      - The drop-in directory. The file the module writes is returned as RV(path).
+      - The alias O(path) is deprecated and will be removed in 2.0.0 (it named a directory, while the returned
+        C(path) is the file).
     type: path
     default: /etc/containers/registries.conf.d
+    aliases: [path]
   name:
     description: The drop-in's name; the file is C(<priority>-<name>.conf). Later files win for the same prefix.
     type: str
@@ -186,7 +190,8 @@ def main():
                  state=dict(type="str", choices=["present", "absent"], default="present"))
     module = HostModule(
         argument_spec=dict(
-            path=dict(type="path", default="/etc/containers/registries.conf.d"),
+            directory=dict(type="path", default="/etc/containers/registries.conf.d", aliases=["path"],
+                           deprecated_aliases=[dict(name="path", version="2.0.0", collection_name="ocp.registry")]),
             name=dict(type="str", default="ocp-registry"),
             priority=dict(type="int", default=50),
             registries=dict(type="list", elements="dict", default=[], options=entry),

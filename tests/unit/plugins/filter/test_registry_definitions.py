@@ -37,10 +37,10 @@ def test_absent_needs_only_the_registry_name_everywhere_the_definition_reached()
     definitions = [{"registry": "old.example.com:5000/team", "state": "absent"}]
     args = rd.image_policy_args(definitions)
     for flag in ("allowed", "blocked", "insecure", "search"):
-        names = [e["name"] for e in args["registry_sources"][flag] if e["state"] == "absent"]
+        names = [e["registry"] for e in args["registry_sources"][flag] if e["state"] == "absent"]
         assert names == ["old.example.com:5000" if flag == "search" else "old.example.com:5000/team"]
     assert args["trusted_cas"] == [{"registry": "old.example.com:5000", "state": "absent"}]
-    assert args["allowed_for_import"] == [{"domain_name": "old.example.com:5000", "insecure": False, "state": "absent"}]
+    assert args["allowed_for_import"] == [{"registry": "old.example.com:5000", "insecure": False, "state": "absent"}]
     assert rd.host_ca_entries(definitions) == [{"registry": "old.example.com:5000", "state": "absent"}]
     # the same with the flags and CA it had while present
     carried = [dict(definitions[0], ca="-----BEGIN CERTIFICATE-----", allowed=True, allowed_for_import=True)]

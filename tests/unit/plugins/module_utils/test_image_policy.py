@@ -17,7 +17,8 @@ PAYLOAD = "quay.io/openshift-release-dev/ocp-release"
 
 
 def entries(*names, **kw):
-    return [dict(name=n, state=kw.get("state", "present")) for n in names]
+    # registry for the registry lists, name for external_hostnames
+    return [dict(registry=n, name=n, state=kw.get("state", "present")) for n in names]
 
 
 def params(**given):
@@ -36,7 +37,7 @@ def params(**given):
     (dict(registry_sources=dict(search=entries("registry.example.com:5000"))), "plain host name"),
     (dict(registry_sources=dict(blocked=entries("a.example.com", "a.example.com"))), "is given twice"),
     (dict(registry_sources=dict(allowed=entries("a.example.com"), blocked=entries("b.example.com"))), "cannot both be set"),
-    (dict(allowed_for_import=[dict(domain_name="quay.io/org", insecure=False, state="present")]), "allowed_for_import"),
+    (dict(allowed_for_import=[dict(registry="quay.io/org", insecure=False, state="present")]), "allowed_for_import"),
     (dict(external_hostnames=entries("host.example.com:99999999")), "external_hostnames"),
     (dict(trusted_cas=[dict(registry="quay.example.com/org", ca="x", ca_file=None, state="present")]), "must be host[:port]"),
     (dict(trusted_cas=[dict(registry="q.example.com", ca=None, ca_file=None, state="present")]), "give ca"),
@@ -52,7 +53,7 @@ def test_bad_options_are_refused(given, words):
     dict(registry_sources=dict(blocked=entries("quay.io", "*.example.com", "registry.example.com:5000/ns/repo"))),
     dict(registry_sources=dict(search=entries("registry.example.com"))),
     dict(registry_sources=dict(allowed=entries("a.example.com"), blocked=entries("b.example.com", state="absent"))),
-    dict(allowed_for_import=[dict(domain_name="*.example.com", insecure=True, state="present")]),
+    dict(allowed_for_import=[dict(registry="*.example.com", insecure=True, state="present")]),
     dict(trusted_cas=[dict(registry="q.example.com", ca=None, ca_file=None, state="absent")]),
 ])
 def test_good_options_pass(given):
@@ -82,8 +83,8 @@ def test_exclusive_and_emptied_lists_are_left_out():
 def test_allowed_for_import_is_keyed_by_domain():
     spec = {"allowedRegistriesForImport": [{"domainName": "quay.io", "insecure": False}]}
     out = ip.desired_spec(spec, params(allowed_for_import=[
-        dict(domain_name="quay.io", insecure=True, state="present"),
-        dict(domain_name="registry.example.com", insecure=False, state="present")]))
+        dict(registry="quay.io", insecure=True, state="present"),
+        dict(registry="registry.example.com", insecure=False, state="present")]))
     assert out["allowedRegistriesForImport"] == [{"domainName": "quay.io", "insecure": True},
                                                  {"domainName": "registry.example.com", "insecure": False}]
 

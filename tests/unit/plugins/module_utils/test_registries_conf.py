@@ -127,18 +127,18 @@ def test_one_definition_fans_out():
     assert creds[1] == {"registry": "old.example.com", "state": "absent"}
     args = defs.image_policy_args(definitions, ["registry.apps.example.com"])
     assert args["registry_sources"]["insecure"] == [
-        {"name": "quay.corp.example.com:8443", "state": "absent"}, {"name": "old.example.com", "state": "absent"},
-        {"name": "lab.example.com:5000/ns", "state": "present"}]
+        {"registry": "quay.corp.example.com:8443", "state": "absent"}, {"registry": "old.example.com", "state": "absent"},
+        {"registry": "lab.example.com:5000/ns", "state": "present"}]
     # an absent definition leaves every list, whatever flags it still carries
-    assert args["registry_sources"]["blocked"] == [{"name": "docker.io", "state": "present"},
-                                                   {"name": "old.example.com", "state": "absent"}]
-    assert args["registry_sources"]["search"] == [{"name": "old.example.com", "state": "absent"},
-                                                  {"name": "lab.example.com:5000", "state": "present"}]
+    assert args["registry_sources"]["blocked"] == [{"registry": "docker.io", "state": "present"},
+                                                   {"registry": "old.example.com", "state": "absent"}]
+    assert args["registry_sources"]["search"] == [{"registry": "old.example.com", "state": "absent"},
+                                                  {"registry": "lab.example.com:5000", "state": "present"}]
     assert args["trusted_cas"] == [{"registry": "quay.corp.example.com:8443", "state": "present", "ca": "PEM"},
                                    {"registry": "old.example.com", "state": "absent"}]
-    assert args["allowed_for_import"] == [{"domain_name": "quay.corp.example.com:8443", "insecure": False,
+    assert args["allowed_for_import"] == [{"registry": "quay.corp.example.com:8443", "insecure": False,
                                            "state": "present"},
-                                          {"domain_name": "old.example.com", "insecure": False, "state": "absent"}]
+                                          {"registry": "old.example.com", "insecure": False, "state": "absent"}]
     assert args["external_hostnames"] == [{"name": "registry.apps.example.com", "state": "present"}]
     assert "planted-secret" not in str(args)
     hosts = defs.host_registry_entries(definitions)

@@ -204,7 +204,7 @@ class ImageMirrors(object):
         self.notes = []
 
     def run(self):
-        entries = [dict(e, by=e.get("by") or "digest") for e in self.params.get("mirrors") or []]
+        entries = [dict(e, by=e.get("by") or "digest") for e in self.params.get("entries") or []]
         errors = validate(entries)
         if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", self.params["name"] or ""):
             errors.append("name %r is not a valid object name (lowercase letters, digits, '-' and '.')"

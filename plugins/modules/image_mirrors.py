@@ -41,11 +41,15 @@ options:
     description: The name of the ImageDigestMirrorSet and of the ImageTagMirrorSet this module writes.
     type: str
     default: ocp-registry
-  mirrors:
-    description: The mirror entries.
+  entries:
+    description:
+      - The mirror entries, each a source and the mirrors nodes try for it.
+      - The alias O(mirrors) is deprecated and will be removed in 2.0.0 (the same word named the list and each
+        entry's mirrors).
     type: list
     elements: dict
     default: []
+    aliases: [mirrors]
     suboptions:
       source:
         description: The repository mirrored (C(host[:port][/path]) or C(*.domain)).
@@ -101,7 +105,7 @@ seealso:
 EXAMPLES = r"""
 - name: A disconnected cluster pulls the release images from Quay only
   ocp.registry.image_mirrors:
-    mirrors:
+    entries:
       - source: quay.io/openshift-release-dev/ocp-release
         mirrors: [quay.corp.example.com:8443/ocp4/openshift4]
         source_policy: NeverContactSource
@@ -236,7 +240,8 @@ def main():
     module = ClusterModule(
         argument_spec=dict(
             name=dict(type="str", default="ocp-registry"),
-            mirrors=dict(type="list", elements="dict", default=[], options=entry),
+            entries=dict(type="list", elements="dict", default=[], options=entry, aliases=["mirrors"],
+                         deprecated_aliases=[dict(name="mirrors", version="2.0.0", collection_name="ocp.registry")]),
             exclusive=dict(type="bool", default=False),
             migrate_icsp=dict(type="bool", default=False),
             delete_icsp=dict(type="bool", default=False),

@@ -34,7 +34,7 @@ ENTRY = {"registry": "quay.example.com", "username": "robot", "password": "plant
 BASE = {
     "auth_file": {"path": "{tmp}/auth.json", "registries": [ENTRY]},
     "image_import": dict(CLUSTER, namespace="apps", images=[{"stream": "app", "tag": "1", "from": "quay.example.com/a/b:1"}]),
-    "image_mirrors": dict(CLUSTER, mirrors=[{"source": "quay.example.com/a", "mirrors": ["mirror.example.com/a"]}]),
+    "image_mirrors": dict(CLUSTER, entries=[{"source": "quay.example.com/a", "mirrors": ["mirror.example.com/a"]}]),
     "image_policy": dict(CLUSTER, registry_sources={"insecure": [{"registry": "registry.example.com"}]},
                          trusted_cas=[{"registry": "registry.example.com", "ca": PEM}],
                          allowed_for_import=[{"registry": "registry.example.com"}]),

@@ -106,9 +106,10 @@ def merge(current, entries, exclusive):
     return new, changes
 
 
-def _sorted_mirrors(source, chains):
-    """One order for every mirror list of a source that keeps each list's order (the machine config operator's
-    topological merge: ties broken by name, a loop broken at the first unused name)."""
+def topological_order(edges):
+    """The nodes of a graph given as (from, to) edges in the machine config operator's order: a node comes after every
+    node with an edge to it; among nodes that are ready together, the one found first in name order goes first, and
+    their successors queue behind them; a loop is broken at its first node in name order."""
     outs, ins = {}, {}
 
     def edge(a, b):
@@ -117,11 +118,8 @@ def _sorted_mirrors(source, chains):
             ins.setdefault(node, set())
         outs[a].add(b)
         ins[b].add(a)
-    for chain in chains:
-        for a, b in zip(chain, chain[1:]):
-            edge(a, b)
-        if source not in chain:
-            edge(chain[-1], source)
+    for a, b in edges:
+        edge(a, b)
     nodes = sorted(outs)
     queue = [n for n in nodes if not ins[n]]
     used, order, index = set(), [], 0
@@ -141,6 +139,18 @@ def _sorted_mirrors(source, chains):
             if not ins[nxt] and nxt not in used:
                 ready.append(nxt)
         queue.extend(sorted(ready))
+    return order
+
+
+def _sorted_mirrors(source, chains):
+    """One order for every mirror list of a source that keeps each list's order (the machine config operator's
+    topological merge); the source itself is left out when it comes last."""
+    edges = []
+    for chain in chains:
+        edges.extend(zip(chain, chain[1:]))
+        if source not in chain:
+            edges.append((chain[-1], source))
+    order = topological_order(edges)
     if order and order[-1] == source:
         order = order[:-1]
     return order

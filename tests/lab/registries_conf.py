@@ -9,6 +9,7 @@ propagated to nested scopes) and containers/image `sysregistriesv2` (longest pre
 
 from __future__ import annotations
 
+import collections
 import json
 
 DIGEST_ONLY = "digest-only"
@@ -38,46 +39,44 @@ def valid_scope(scope: str) -> bool:
     return scope.startswith("*.") and not any(c in scope[2:] for c in "/@:*")
 
 
-def _sorted_mirrors(source: str, chains: list[list[str]]) -> list[str]:
-    """One order for all mirror lists of a source that respects each list's order (Kahn, ties by name)."""
-    outs: dict[str, set] = {}
-    ins: dict[str, set] = {}
+def topo_order(edges: list[tuple[str, str]]) -> list[str]:
+    """runtime-utils' topoGraph.Sorted, from its description: Kahn's algorithm over a FIFO of nodes with no
+    unprocessed predecessor, seeded in name order; each processed node's newly free successors join the FIFO in name
+    order; when the FIFO runs dry with nodes left (a cycle), the first unused node in name order is taken."""
+    successors: dict[str, set[str]] = collections.defaultdict(set)
+    waiting: dict[str, int] = collections.Counter()
+    for a, b in set(edges):
+        successors[a].add(b)
+        successors.setdefault(b, set())
+        waiting[b] += 1
+    everything = sorted(successors)
+    fifo = collections.deque(n for n in everything if waiting[n] == 0)
+    done: list[str] = []
+    taken: set[str] = set()
+    fallback = iter(everything)
+    while len(taken) < len(everything):
+        if fifo:
+            node = fifo.popleft()
+        else:
+            node = next(n for n in fallback if n not in taken)
+        taken.add(node)
+        done.append(node)
+        freed = []
+        for nxt in successors[node]:
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0 and nxt not in taken:
+                freed.append(nxt)
+        fifo.extend(sorted(freed))
+    return done
 
-    def edge(a, b):
-        for node in (a, b):
-            outs.setdefault(node, set())
-            ins.setdefault(node, set())
-        outs[a].add(b)
-        ins[b].add(a)
-    for mirrors in chains:
-        for a, b in zip(mirrors, mirrors[1:]):
-            edge(a, b)
-        if source not in mirrors:
-            edge(mirrors[-1], source)
-    nodes = sorted(outs)
-    queue = [n for n in nodes if not ins[n]]
-    used: set = set()
-    order = []
-    index = 0
-    while queue or index < len(nodes):
-        if queue:
-            node = queue.pop(0)
-        else:  # a loop: break it with the first unused node in name order
-            node = nodes[index]
-            index += 1
-            if node in used:
-                continue
-        used.add(node)
-        order.append(node)
-        ready = []
-        for nxt in outs[node]:
-            ins[nxt].discard(node)
-            if not ins[nxt] and nxt not in used:
-                ready.append(nxt)
-        queue.extend(sorted(ready))
-    if order and order[-1] == source:
-        order = order[:-1]
-    return order
+
+def _sorted_mirrors(source: str, chains: list[list[str]]) -> list[str]:
+    """One order for all mirror lists of a source that respects each list's order; the source is tried last anyway,
+    so it is dropped when it ends the order."""
+    edges = [pair for mirrors in chains for pair in zip(mirrors, mirrors[1:])]
+    edges += [(mirrors[-1], source) for mirrors in chains if source not in mirrors]
+    order = topo_order(edges)
+    return order[:-1] if order and order[-1] == source else order
 
 
 def merged_mirror_sets(entries: list[dict]) -> list[dict]:

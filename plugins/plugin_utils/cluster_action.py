@@ -39,9 +39,9 @@ import tempfile
 import traceback
 
 from ansible.module_utils import basic
-from ansible.module_utils.common.json import Direction, get_module_encoder
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_options import resolve_auth
@@ -62,6 +62,31 @@ MODULES_PACKAGE = "ansible_collections.ocp.registry.plugins.modules"
 
 # the serialization profile a module without its own metadata is run with
 PROFILE = "legacy"
+
+# tested with ansible-core 2.19 and 2.21; the in-worker run relies on internals of those releases, imported when a
+# task first runs in a worker, so a release that moves them costs the speed-up (one warning), never a task
+_FALLBACK_WARNED = []
+
+
+def worker_internals():
+    """(encoder factory, direction) for running a module in the worker, or None with the reason when this
+    ansible-core does not have them where 2.19 to 2.21 do."""
+    try:
+        from ansible.module_utils.common.json import Direction, get_module_encoder  # pylint: disable=import-outside-toplevel
+    except ImportError as exc:
+        return None, "ansible.module_utils.common.json has no module encoder here (%s)" % exc
+    if not (hasattr(basic, "_ANSIBLE_ARGS") and hasattr(basic, "_ANSIBLE_PROFILE")):
+        return None, "ansible.module_utils.basic reads its arguments differently here"
+    return (get_module_encoder, Direction.CONTROLLER_TO_MODULE), None
+
+
+def fall_back(reason, display=None):
+    """Warn once per process that cluster modules run as module processes, and why."""
+    if not _FALLBACK_WARNED:
+        _FALLBACK_WARNED.append(reason)
+        (display or Display()).warning(
+            "ocp.registry: cluster modules run as module processes in this ansible-core (%s); they work as before, "
+            "without the in-worker speed-up" % reason)
 
 
 def resolved_options(args, environ, temp_dir):
@@ -140,8 +165,8 @@ class ClusterAction(ActionBase):
         module = importlib.import_module("%s.%s" % (MODULES_PACKAGE, module_name.rsplit(".", 1)[-1]))
         module_args = dict(args)
         self._update_module_args(module_name, module_args, task_vars)
-        encoded = json.dumps({"ANSIBLE_MODULE_ARGS": module_args},
-                             cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)).encode()
+        (encoder, direction), _reason = worker_internals()
+        encoded = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}, cls=encoder(PROFILE, direction)).encode()
         rc, out, err = run_module_main(module.main, encoded)
         parsed = self._parse_returned_data(dict(rc=rc, stdout=out, stdout_lines=out.splitlines(), stderr=err,
                                                 stderr_lines=err.splitlines()), PROFILE)
@@ -167,6 +192,11 @@ class ClusterAction(ActionBase):
         except TypeError as exc:
             result.update(failed=True, msg=str(exc))  # before any request
             return result
+        if in_worker:
+            internals, reason = worker_internals()
+            if internals is None:
+                fall_back(reason)
+                in_worker = False
         temp_dir = None
         try:
             if HAS_KUBERNETES and local:

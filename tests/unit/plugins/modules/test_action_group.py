@@ -31,3 +31,17 @@ def test_every_cluster_module_is_in_the_action_group():
     modules = cluster_modules()
     assert modules, "no cluster module found"
     assert modules == group
+
+
+def test_every_cluster_module_has_its_cluster_action():
+    """Without its action plugin a cluster module loses the controller-side connection and the in-worker run."""
+    missing = []
+    for name in sorted(cluster_modules()):
+        path = os.path.join(ROOT, "plugins", "action", name + ".py")
+        if not os.path.exists(path):
+            missing.append(name)
+            continue
+        with open(path) as handle:
+            if "class ActionModule(ClusterAction)" not in handle.read():
+                missing.append(name + " (not a ClusterAction)")
+    assert not missing, "cluster modules without their action plugin: %s" % ", ".join(missing)

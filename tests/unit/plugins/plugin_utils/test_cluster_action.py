@@ -170,3 +170,22 @@ def test_each_task_directory_gets_its_own_files_in_one_process(tmp_path):
     shutil.rmtree(str(first))  # removing the first task's directory leaves the second's file in place
     with open(ca_second, "rb") as handle:
         assert handle.read() == CA
+
+
+def test_this_ansible_core_has_what_the_in_worker_run_needs():
+    internals, reason = cluster_action.worker_internals()
+    assert internals is not None, reason
+
+
+def test_without_those_internals_modules_fall_back_to_a_process_with_one_warning(monkeypatch):
+    class Shown(object):
+        def __init__(self):
+            self.warnings = []
+
+        def warning(self, text):
+            self.warnings.append(text)
+    shown = Shown()
+    monkeypatch.setattr(cluster_action, "_FALLBACK_WARNED", [])
+    cluster_action.fall_back("moved", display=shown)
+    cluster_action.fall_back("moved", display=shown)
+    assert len(shown.warnings) == 1 and "module processes" in shown.warnings[0] and "moved" in shown.warnings[0]

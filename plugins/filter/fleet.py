@@ -12,6 +12,7 @@ import json
 
 from ansible.module_utils.six import string_types
 
+from ansible_collections.ocp.registry.plugins.plugin_utils.areas import CLUSTER_PARTS, HOST_PARTS, configured_areas
 from ansible_collections.ocp.registry.plugins.filter.drift import _entry_drift, drift_lines, drift_report, entry_subject
 
 try:  # Python 3
@@ -20,10 +21,6 @@ except ImportError:  # pragma: no cover
     from cgi import escape  # pylint: disable=deprecated-module
 
 NO_CLUSTER = "(hosts without registry_cluster)"
-CLUSTER_PARTS = (("registry", "integrated_registry_result"), ("image_pruner", "integrated_registry_pruner_result"),
-                 ("image_policy", "image_policy_result"), ("image_mirrors", "image_mirrors_result"),
-                 ("credentials", "registry_credentials_result"), ("imports", "image_streams_result"))
-HOST_PARTS = (("host_credentials", "registry_credentials_result"), ("host_registries", "host_registries_result"))
 
 
 def _get(mapping, key):
@@ -224,4 +221,5 @@ def drift_html(report, title="Registry drift report"):
 class FilterModule(object):
     def filters(self):
         return {"fleet_drift_report": fleet_drift_report, "fleet_drift_lines": fleet_drift_lines,
-                "drift_repairs": drift_repairs, "drift_html": drift_html, "hosts_with": hosts_with}
+                "drift_repairs": drift_repairs, "drift_html": drift_html, "hosts_with": hosts_with,
+                "configured_areas": configured_areas}

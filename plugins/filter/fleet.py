@@ -9,16 +9,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 from ansible.module_utils.six import string_types
 
 from ansible_collections.ocp.registry.plugins.plugin_utils.areas import CLUSTER_PARTS, HOST_PARTS, configured_areas
 from ansible_collections.ocp.registry.plugins.filter.drift import _entry_drift, drift_lines, drift_report, entry_subject
 
-try:  # Python 3
-    from html import escape
-except ImportError:  # pragma: no cover
-    from cgi import escape  # pylint: disable=deprecated-module
 
 NO_CLUSTER = "(hosts without registry_cluster)"
 
@@ -140,35 +137,30 @@ def hosts_with(names, hostvars, fact):
 
 
 # ------------------------------------------------------------------------------------------- the HTML page
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1d1d1f; }
-h1 { font-size: 1.4em; } p.summary { font-weight: 600; }
-table { border-collapse: collapse; margin-top: 1em; }
-th, td { border: 1px solid #c8c8cc; padding: 0.35em 0.7em; text-align: left; vertical-align: top; }
-th { background: #f0f0f3; } th[scope="row"] { white-space: nowrap; }
-td.match { background: #e3f6e6; color: #1b6b2a; }
-td.drift { background: #fde4e1; color: #8a1c10; }
-td.unchecked { background: #fff4d6; color: #7a5b00; }
-td.none { color: #8e8e93; }
-details summary { cursor: pointer; font-weight: 600; }
-details ul { margin: 0.3em 0 0 0; padding-left: 1.2em; font-weight: normal; }
-code { font-size: 0.9em; }
-"""
+TEMPLATE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugin_utils",
+                        "drift_report.html.j2")
+
+
+def _code(text):
+    return dict(text=_text(text), code=True)
+
+
+def _words(text):
+    return dict(text=text, code=False)
 
 
 def _describe(area, diff):
-    """One difference in words, as the report carries it (secrets are masked by the modules, never present)."""
+    """One difference as parts of text, code or not, as the report carries it (secrets are masked by the modules,
+    never present); the template escapes every part."""
     where = diff.get("host", "")
     if "field" in diff:
-        return "<code>%s</code>: live <code>%s</code>, desired <code>%s</code>" % (
-            escape(_text(diff["field"])), escape(_text(diff.get("live"))), escape(_text(diff.get("desired"))))
+        return [_code(diff["field"]), _words(": live "), _code(diff.get("live")), _words(", desired "),
+                _code(diff.get("desired"))]
     if area == "imagestream_tags":
         text = "%s/%s:%s" % (diff.get("namespace"), diff.get("stream"), diff.get("tag"))
         if diff.get("status") != "Success":
-            return "<code>%s</code>: %s (%s)" % (escape(text), escape(_text(diff.get("status"))),
-                                                 escape(_text(diff.get("reason"))))
-        return "<code>%s</code>: live <code>%s</code>, source <code>%s</code>" % (
-            escape(text), escape(_text(diff.get("live"))), escape(_text(diff.get("source"))))
+            return [_code(text), _words(": %s (%s)" % (_text(diff.get("status")), _text(diff.get("reason"))))]
+        return [_code(text), _words(": live "), _code(diff.get("live")), _words(", source "), _code(diff.get("source"))]
     place = ":".join(x for x in (where, diff.get("path") or diff.get("secret") or "") if x)
     what = diff.get("change", "")
     if area in ("pull_secrets", "host_files"):
@@ -177,7 +169,7 @@ def _describe(area, diff):
             what += " (values not shown)"
         if diff.get("reason"):
             what += "; " + diff["reason"]
-    return "<code>%s</code> %s: %s" % (escape(place), escape(_text(entry_subject(diff))), escape(what))
+    return [_code(place), _words(" %s: %s" % (_text(entry_subject(diff)), what))]
 
 
 def _text(value):
@@ -189,33 +181,29 @@ def _text(value):
 
 
 def drift_html(report, title="Registry drift report"):
-    """The fleet report as one static page: clusters by area with counts, each drift expandable, no scripts, no
-    external assets."""
+    """The fleet report as one static page (plugin_utils/drift_report.html.j2): clusters by area with counts, each
+    drift expandable, no scripts, no external assets, every value escaped."""
+    import jinja2  # pylint: disable=import-outside-toplevel  (on the controller, with ansible-core)
     clusters = report.get("clusters") or {}
     areas = sorted(set(area for cluster in clusters.values() for area in cluster["areas"]))
     rows = []
     for name in sorted(clusters):
         cluster = clusters[name]
-        cells = ["<th scope=\"row\">%s</th>" % escape(name)]
+        cells = []
         for area in areas:
             value = cluster["areas"].get(area)
             if not cluster["checked"]:
-                cells.append("<td class=\"unchecked\">not checked</td>")
+                cells.append(dict(state="unchecked"))
             elif value is None:
-                cells.append("<td class=\"none\">not configured</td>")
+                cells.append(dict(state="none"))
             elif value["matches"]:
-                cells.append("<td class=\"match\">matches</td>")
+                cells.append(dict(state="match"))
             else:
-                items = "".join("<li>%s</li>" % _describe(area, diff) for diff in value["differences"])
-                cells.append("<td class=\"drift\"><details><summary>%d difference%s</summary><ul>%s</ul></details></td>"
-                             % (len(value["differences"]), "" if len(value["differences"]) == 1 else "s", items))
-        rows.append("<tr>%s</tr>" % "".join(cells))
-    head = "".join("<th scope=\"col\">%s</th>" % escape(area) for area in areas)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>"
-            "<style>%s</style></head><body><h1>%s</h1><p class=\"summary\">%s</p>"
-            "<table id=\"drift\"><thead><tr><th scope=\"col\">cluster</th>%s</tr></thead><tbody>%s</tbody></table>"
-            "</body></html>\n" % (escape(title), STYLE, escape(title), escape(report.get("summary", "")), head,
-                                  "".join(rows)))
+                cells.append(dict(state="drift", differences=[_describe(area, diff) for diff in value["differences"]]))
+        rows.append(dict(cluster=name, cells=cells))
+    with open(TEMPLATE) as handle:
+        template = jinja2.Environment(autoescape=True, keep_trailing_newline=True).from_string(handle.read())
+    return template.render(title=title, summary=report.get("summary", ""), areas=areas, rows=rows)
 
 
 class FilterModule(object):

@@ -21,7 +21,8 @@ fi
 version=$("$venv/bin/ansible" --version | sed -n 1p)
 pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 echo "newest leg: $version on Python $pyver"
-(cd "$ROOT/build/ansible_collections/ocp/registry" && PIP_CACHE_DIR=$HOME/.cache/pip HOME=$ROOT/.ansible-test-home \
+pip_cache=$HOME/.cache/pip
+(cd "$ROOT/build/ansible_collections/ocp/registry" && PIP_CACHE_DIR=$pip_cache HOME=$ROOT/.ansible-test-home \
   "$venv/bin/ansible-test" units --venv --python "$pyver" --color no --requirements 2>&1 \
   | grep -E "passed|failed|error" | tail -3; exit "${PIPESTATUS[0]}") || exit 1
 # a lab of its own, so that this leg runs alongside the first one; on the API emulator (held to the real control

@@ -292,9 +292,9 @@ def undo(managers, check_mode):
     if not left:
         return ("the Secrets it had written (%s) were written back to what they held before: this cluster still has "
                 "the old entries everywhere" % ", ".join(reversed(restored)))
+    others = ("%s has" % ", ".join(reversed(restored))) if restored else "every other Secret has"
     return ("these Secrets have the new entries and could not be written back: %s; %s the old ones; run the task "
-            "again to finish" % ("; ".join(reversed(left)), ("%s has" % ", ".join(reversed(restored))) if restored
-                                  else "every other Secret has"))
+            "again to finish" % ("; ".join(reversed(left)), others))
 
 
 def run_all(client, params, check_mode):
@@ -318,8 +318,8 @@ def run_all(client, params, check_mode):
         try:
             one = manager.run()
         except OcpRegistryError as exc:
-            raise PullSecretError("Secret %s/%s: %s; %s" % (manager.namespace, manager.name, exc,
-                                                             undo(managers, check_mode)))
+            outcome = undo(managers, check_mode)
+            raise PullSecretError("Secret %s/%s: %s; %s" % (manager.namespace, manager.name, exc, outcome))
         key = "%s/%s" % (manager.namespace, manager.name)
         diff = one.pop("diff", None) or {}
         before[key], after[key] = diff.get("before"), diff.get("after")

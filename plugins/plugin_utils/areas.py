@@ -51,7 +51,7 @@ AREAS = (
      or bool(_first(v, "host_registries_mirrors", "registry_mirrors")),
      (("host_registries", "host_registries_result"),)),
     ("image_streams", "ocp.registry.image_streams", "cluster",
-     lambda v: bool(_get(v, "image_streams_imports") or []),
+     lambda v: bool(_get(v, "image_streams_imports")),
      (("imports", "image_streams_result"),)),
 )
 

@@ -9,7 +9,8 @@ ROOT=$PWD
 export PATH=$ROOT/.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$ROOT/build ANSIBLE_NOCOLOR=1
 site=$ROOT/build/docsite
 rm -rf "$site"
-mkdir -m 700 -p "$site"
+mkdir -p "$site"
+chmod 700 "$site"
 antsibull-docs sphinx-init --use-current --dest-dir "$site" --lenient --fail-on-error ocp.registry >/dev/null
 log=$site/build.log
 if ! "$site/build.sh" >"$log" 2>&1; then

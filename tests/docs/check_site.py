@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Opens pages of the built documentation site in headless Chromium and checks what a reader sees: a module page with
 every option of the module, its examples and its return values; a role page with every variable of its argument spec;
 a guide with its title and code; the index linking all of them. Run after tests/docs/build.sh."""

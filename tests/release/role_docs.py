@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Role READMEs and argument specs held together.
 
 Each role's README.md carries a table of its variables between two markers; this script writes it from

@@ -348,9 +348,10 @@ def main():
         supports_check_mode=True,
     )
     for entry in module.params["check"]:
-        if not names.HOST_PORT.match(entry["registry"] or ""):
-            module.fail_json(msg="check: registry %r must be a registry host, with a port if it has one "
-                                 "(quay.io, registry.example.com:5000): no scheme, path or spaces" % entry["registry"])
+        if not names.HOST_SCOPE.match(entry["registry"] or ""):
+            module.fail_json(msg="check: registry %r must be a registry host, with a port if it has one and optionally "
+                                 "a namespace (quay.io, registry.example.com:5000, quay.io/org): no scheme or spaces"
+                             % entry["registry"])
         if entry["timeout"] is not None and entry["timeout"] <= 0:
             module.fail_json(msg="check: timeout for %s must be a positive number of seconds" % entry["registry"])
         if entry["credentials_from_pull_secret"] and entry.get("username"):

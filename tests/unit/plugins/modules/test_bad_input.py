@@ -168,3 +168,19 @@ def test_bad_input_is_named_never_a_traceback_never_a_write(module_name, tmp_pat
 def spec_allows_name(option):
     """host is a URL by design; every other name option must hold a plain name."""
     return option != "host"
+
+
+# forms the docs accept, which validation must let through to the registry (a request is the proof)
+GOOD_CHECK_REGISTRIES = ["quay.example.com", "registry.example.com:5000", "quay.example.com/org",
+                         "127.0.0.1:5000/lab/app", "localhost:5000"]
+
+
+@pytest.mark.parametrize("registry", GOOD_CHECK_REGISTRIES)
+def test_registry_info_accepts_documented_registry_forms(registry, capsys, requests):  # pylint: disable=redefined-outer-name
+    args = dict(BASE["registry_info"], check=[{"registry": registry}])
+    result, exc = run("registry_info", args, capsys)
+    assert exc is None
+    assert not result.get("failed"), result.get("msg")
+    host = registry.split("/")[0]
+    assert [url for _method, url in requests if host in url], requests
+    assert result["checks"][0]["reachable"] is False

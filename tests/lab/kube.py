@@ -65,6 +65,9 @@ RESOURCES = [
     Resource("samples.operator.openshift.io", "v1", "configs", "Config", False, status=True, generation=True),
     Resource("operator.openshift.io", "v1alpha1", "imagecontentsourcepolicies", "ImageContentSourcePolicy", False,
              status=True, generation=True),
+    # who may pull and push: the integrated registry asks the API (a SubjectAccessReview) against these
+    Resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
+    Resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
 ]
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 CORE_GROUPS = ("", "apps", "batch")

@@ -16,6 +16,7 @@ from .controllers import machineconfig
 from .controllers.images import ImageApi
 from .controllers.integrated import IntegratedRegistry
 from .controllers.pruner import ImagePrunerController
+from .controllers.rbac import DefaultRoleBindings
 from .controllers.registry import RegistryOperator, bootstrap_registry_config
 from .controllers.samples import SAMPLES_VERSION, SamplesOperator
 
@@ -33,8 +34,8 @@ class OpenShift:
         self.images = ImageApi(lab)
         self.machine_config = machineconfig.MachineConfigOperator(lab)
         self.integrated = IntegratedRegistry(lab)
-        self.controllers = [SamplesOperator(lab), DeploymentController(lab), RegistryOperator(lab),
-                            ImagePrunerController(lab), self.machine_config, self.integrated]
+        self.controllers = [DefaultRoleBindings(lab), SamplesOperator(lab), DeploymentController(lab),
+                            RegistryOperator(lab), ImagePrunerController(lab), self.machine_config, self.integrated]
         self.stop = threading.Event()
         self.thread = None
 

@@ -49,7 +49,8 @@ class Users:
             user = self.bound.user(token, self.service_account_uid)
         return user
 
-    def allowed(self, user: str, verb: str, group: str, resource: str, namespace: str | None) -> bool:
+    def allowed(self, user: str, verb: str, group: str, resource: str, namespace: str | None,
+                name: str | None = None) -> bool:  # pylint: disable=unused-argument
         if resource.split("/")[0] in self.denied.get(user, ()) and verb not in ("get", "list", "watch"):
             return False
         for verbs, groups, resources, namespaces in self.rules.get(user, []):

@@ -51,15 +51,17 @@ class TokenIssuer:
     def allowed(self, user: str, repository: str, action: str) -> bool:  # pylint: disable=unused-argument
         return action == "pull" or (action == "push" and user in self.pushers)
 
+    def granted(self, user: str | None, scope: str) -> dict | None:
+        """The access one scope (type:name:actions) gets: the actions this user may take."""
+        parts = scope.split(":")
+        if user and len(parts) >= 3 and parts[0] == "repository":
+            name = ":".join(parts[1:-1])
+            return {"type": "repository", "name": name,
+                    "actions": [a for a in parts[-1].split(",") if self.allowed(user, name, a)]}
+        return None
+
     def token(self, user: str | None, scopes: list[str]) -> dict:
-        access = []
-        if user:
-            for scope in scopes:
-                parts = scope.split(":")
-                if len(parts) >= 3 and parts[0] == "repository":
-                    name = ":".join(parts[1:-1])
-                    access.append({"type": "repository", "name": name,
-                                   "actions": [a for a in parts[-1].split(",") if self.allowed(user, name, a)]})
+        access = [a for a in (self.granted(user, scope) for scope in scopes) if a is not None]
         now = int(time.time())
         claims = {"iss": self.issuer, "sub": user or "", "aud": self.service, "exp": now + 300,
                   "nbf": now - 10, "iat": now, "jti": uuid.uuid4().hex, "access": access}
@@ -74,22 +76,55 @@ class TokenIssuer:
 class ClusterTokenIssuer(TokenIssuer):
     """The integrated registry's token endpoint (/openshift/token): the password is a token the API server knows
     (a user's token or a service account's bound token), the username is ignored, as `oc registry login` and
-    `podman login -u unused -p $(oc whoami -t)` rely on. Access follows the image roles OpenShift grants:
-    every service account pulls from its own namespace and `openshift`, `builder` also pushes there
-    (system:image-builder); the registry's own service account pulls everything; cluster users by their RBAC."""
+    `podman login -u unused -p $(oc whoami -t)` rely on; no credentials is system:anonymous.
+
+    Each requested scope is decided as openshift/image-registry decides it (pkg/dockerregistry/server/auth.go): by
+    asking the API server whether the caller may `get` (pull) or `update` (push, and deleting an upload)
+    `imagestreams/layers` named after the repository in its namespace, `delete` `images` (deleting a manifest or a
+    blob, which is pruning), or `list` `imagestreams` in every namespace (the catalog). On the real control plane
+    that is a SubjectAccessReview, so RoleBindings and ClusterRoleBindings decide; the emulator keeps its fixed rules
+    (every service account pulls its own namespace and `openshift`, `builder` pushes there)."""
 
     def __init__(self, private_key, issuer: str, service: str, api_users):
         super().__init__(private_key, issuer, service, {})
         self.api_users = api_users
+        self.reviews = hasattr(api_users, "groups")  # DelegatedUsers: the real API server answers
 
     def check(self, user: str, password: str) -> str | None:
         known = self.api_users.user("Bearer " + password) if password else None
         return None if known in (None, "system:anonymous") else known
 
+    def granted(self, user: str | None, scope: str) -> dict | None:
+        parts = scope.split(":")
+        who = user or "system:anonymous"
+        if len(parts) == 3 and parts[0] == "registry" and parts[1] == "catalog":
+            allowed = parts[2] == "*" and self._review(who, "list", "imagestreams", None, None)
+            return {"type": "registry", "name": "catalog", "actions": ["*"] if allowed else []}
+        if len(parts) >= 3 and parts[0] == "repository":
+            name = ":".join(parts[1:-1])
+            return {"type": "repository", "name": name,
+                    "actions": [a for a in parts[-1].split(",") if self.allowed(who, name, a)]}
+        return None
+
+    def _review(self, user, verb, resource, namespace, name) -> bool:
+        return self.api_users.allowed(user, verb, "image.openshift.io", resource, namespace, name=name)
+
     def allowed(self, user: str, repository: str, action: str) -> bool:
+        namespace, _sep, name = repository.partition("/")
+        if not name or "/" in name:
+            return False
+        if self.reviews:
+            if action == "pull":
+                return self._review(user, "get", "imagestreams/layers", namespace, name)
+            if action == "push":
+                return self._review(user, "update", "imagestreams/layers", namespace, name)
+            if action == "delete":
+                # an upload's cancel needs push; a manifest or blob delete is pruning (delete images, cluster-wide)
+                return self._review(user, "update", "imagestreams/layers", namespace, name) and \
+                    self._review(user, "delete", "images", None, None)
+            return False
         if action not in ("pull", "push"):
             return False
-        namespace = repository.split("/", 1)[0]
         if user.startswith("system:serviceaccount:"):
             sa_ns, _dummy, sa_name = user[len("system:serviceaccount:"):].partition(":")
             if (sa_ns, sa_name) == ("openshift-image-registry", "registry"):
@@ -97,5 +132,7 @@ class ClusterTokenIssuer(TokenIssuer):
             if action == "pull":
                 return namespace in (sa_ns, "openshift")
             return namespace == sa_ns and sa_name == "builder"
+        if user == "system:anonymous":
+            return False
         verb = "get" if action == "pull" else "update"
         return self.api_users.allowed(user, verb, "image.openshift.io", "imagestreams/layers", namespace)

@@ -29,6 +29,7 @@ R = {name: kube.find(group, plural) for name, (group, plural) in {
     "samples": ("samples.operator.openshift.io", "configs"),
     "icsp": ("operator.openshift.io", "imagecontentsourcepolicies"),
     "mcp": ("machineconfiguration.openshift.io", "machineconfigpools"),
+    "rb": ("rbac.authorization.k8s.io", "rolebindings"), "crb": ("rbac.authorization.k8s.io", "clusterrolebindings"),
 }.items()}
 
 

@@ -77,6 +77,25 @@ def rbac_objects() -> list[tuple[str, dict]]:
                      {"metadata": {"name": "lab:%s:reader" % user},
                       "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "lab:reader"},
                       "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}]}))
+    # the `openshift` namespace's images (the samples, the cli) are readable by everyone who logs in, as on a cluster
+    objs.append(("/apis/rbac.authorization.k8s.io/v1/namespaces/openshift/roles",
+                 {"metadata": {"name": "shared-resource-viewer", "namespace": "openshift"},
+                  "rules": [_rule(READ, IMAGE_GROUPS + ["template.openshift.io"],
+                                  ["imagestreamimages", "imagestreams", "imagestreamtags", "templates"]),
+                            _rule(["get"], IMAGE_GROUPS, ["imagestreams/layers"])]}))
+    objs.append(("/apis/rbac.authorization.k8s.io/v1/namespaces/openshift/rolebindings",
+                 {"metadata": {"name": "shared-resource-viewers", "namespace": "openshift"},
+                  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "shared-resource-viewer"},
+                  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                                "name": "system:authenticated"}]}))
+    # the lab's own reads of pushed manifests (the registry's events) go through the token endpoint as the registry's
+    # service account; on a cluster the registry reads its storage directly and needs no such grant
+    objs.append(("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                 {"metadata": {"name": "lab:registry-pulls"},
+                  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                              "name": "system:image-puller"},
+                  "subjects": [{"kind": "ServiceAccount", "name": "registry",
+                                "namespace": "openshift-image-registry"}]}))
     objs.append(("/apis/rbac.authorization.k8s.io/v1/namespaces/lab-apps/rolebindings",
                  {"metadata": {"name": "lab:editor", "namespace": "lab-apps"},
                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "lab:editor"},

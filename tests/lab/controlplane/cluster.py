@@ -98,6 +98,14 @@ class RealCluster:
             current = self.remote.get(res, meta.get("namespace", ""), meta["name"])
             self._put(res, obj, current)  # the controller manager may make it meanwhile (a default account)
         bootstrap.install_rbac(self.client, namespaced=True)
+        # into the cache now, not when the watch brings them: the baseline taken next must hold them
+        for path, obj in bootstrap.rbac_objects():
+            res = BY_COLLECTION.get(path.rsplit("/", 1)[-1])
+            if "/namespaces/" in path and res is not None:
+                status, live = self.client.request("GET", object_path(res, obj["metadata"]["namespace"],
+                                                                      obj["metadata"]["name"]))
+                if status == 200:
+                    self.remote.observe(res, live)
 
     def _restore(self):
         """Back to the baseline: delete what a test made, write back what it changed."""
@@ -160,3 +168,4 @@ class RealCluster:
 
 _NS = kube.find("", "namespaces")
 BY_QUALIFIED = {r.qualified: r for r in kube.RESOURCES}
+BY_COLLECTION = {r.plural: r for r in kube.RESOURCES if r.group == "rbac.authorization.k8s.io"}

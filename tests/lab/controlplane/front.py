@@ -58,13 +58,16 @@ class DelegatedUsers:
                 self.groups[user] = (status.get("user") or {}).get("groups") or []
         return user
 
-    def allowed(self, user: str, verb: str, group: str, resource: str, namespace: str | None) -> bool:
+    def allowed(self, user: str, verb: str, group: str, resource: str, namespace: str | None,
+                name: str | None = None) -> bool:
         plural, _dummy, sub = resource.partition("/")
         attributes = {"verb": verb, "group": group, "resource": plural}
         if sub:
             attributes["subresource"] = sub
         if namespace:
             attributes["namespace"] = namespace
+        if name:
+            attributes["name"] = name
         groups = self.groups.get(user)
         if groups is None:
             groups = ["system:masters", "system:authenticated"] if user == "admin" else \

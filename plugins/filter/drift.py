@@ -65,7 +65,8 @@ def drift_report(collected):
     registry is an integrated_registry result; image_policy and image_mirrors those modules' results; credentials
     a registry_credentials result from the cluster;
     host_credentials a list of {host, result} with the registry_credentials result of each host; imports the
-    image_import results of the image_streams role; host_registries a list of {host, result} with the
+    image_import results of the image_streams role; image_access its registry_access results; host_registries a
+    list of {host, result} with the
     host_registries result of each host. Missing parts (None) are areas not configured.
     """
     registry = collected.get("registry")
@@ -133,6 +134,13 @@ def drift_report(collected):
                                      live=image.get("digest_before"), source=image.get("digest_after"),
                                      status=image["status"], reason=image.get("reason")))
         areas["imagestream_tags"] = dict(matches=not tags, differences=tags)
+    if collected.get("image_access"):
+        grants = []
+        for result in collected["image_access"]:
+            if result.get("changed"):
+                grants.append(dict(namespace=result.get("namespace"), role=result.get("role"),
+                                   grant=result.get("granted") or [], revoke=result.get("revoked") or []))
+        areas["image_access"] = dict(matches=not grants, differences=grants)
     drifted = sorted(name for name, area in areas.items() if not area["matches"])
     count = sum(len(area["differences"]) for area in areas.values())
     if drifted:
@@ -151,6 +159,8 @@ def drift_lines(report):
         for diff in area["differences"]:
             if name in ("registry_config", "image_pruner", "image_policy", "image_mirrors"):
                 lines.append("  %s: live %s, desired %s" % (diff["field"], _short(diff["live"]), _short(diff["desired"])))
+            elif name == "image_access":
+                lines.append("  %s: %s" % (access_subject(diff), access_drift(diff)))
             elif name == "host_registries":
                 lines.append("  %s:%s %s: %s" % (diff["host"], diff["path"], diff["registry"], _registry_drift(diff["change"])))
             elif name in ("pull_secrets", "host_files"):
@@ -164,6 +174,20 @@ def drift_lines(report):
                 else:
                     lines.append("  %s: live %s, source %s" % (where, _short(diff["live"]), _short(diff["source"])))
     return lines
+
+
+def access_subject(diff):
+    """Where an image-access difference is: the namespace (or every namespace) and the role."""
+    return "%s %s" % (diff.get("namespace") or "every namespace", diff.get("role"))
+
+
+def access_drift(diff):
+    parts = []
+    if diff.get("grant"):
+        parts.append("not granted to " + ", ".join(diff["grant"]))
+    if diff.get("revoke"):
+        parts.append("also granted to " + ", ".join(diff["revoke"]))
+    return "; ".join(parts) or "bindings differ"
 
 
 def entry_subject(diff):

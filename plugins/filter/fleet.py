@@ -14,7 +14,8 @@ import os
 from ansible.module_utils.six import string_types
 
 from ansible_collections.ocp.registry.plugins.plugin_utils.areas import CLUSTER_PARTS, HOST_PARTS, configured_areas
-from ansible_collections.ocp.registry.plugins.filter.drift import _entry_drift, drift_lines, drift_report, entry_subject
+from ansible_collections.ocp.registry.plugins.filter.drift import (_entry_drift, access_drift, access_subject, drift_lines,
+                                                                  drift_report, entry_subject)
 
 
 NO_CLUSTER = "(hosts without registry_cluster)"
@@ -156,6 +157,8 @@ def _describe(area, diff):
     if "field" in diff:
         return [_code(diff["field"]), _words(": live "), _code(diff.get("live")), _words(", desired "),
                 _code(diff.get("desired"))]
+    if area == "image_access":
+        return [_code(access_subject(diff)), _words(": " + access_drift(diff))]
     if area == "imagestream_tags":
         text = "%s/%s:%s" % (diff.get("namespace"), diff.get("stream"), diff.get("tag"))
         if diff.get("status") != "Success":

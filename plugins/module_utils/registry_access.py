@@ -204,8 +204,13 @@ class Access(object):
         before, after = state["before"], state["after"]
         granted = sorted(set(_all(after)) - set(_all(before)))
         revoked = sorted(set(_all(before)) - set(_all(after)))
+        where = namespace or "every namespace"
+        summary = "%s %s: %s" % (where, role, "; ".join(
+            ["granted to " + ", ".join(subject_text(k) for k in granted)] * bool(granted)
+            + ["revoked from " + ", ".join(subject_text(k) for k in revoked)] * bool(revoked)) or "no change")
         return dict(
             changed=bool(state["actions"]), role=role, namespace=namespace, cluster_wide=namespace is None,
+            summary=summary,
             subjects=[subject_text(k) for k in _all(after)], granted=[subject_text(k) for k in granted],
             revoked=[subject_text(k) for k in revoked], bindings=state["actions"], notes=self.notes,
             conflicts_retried=conflicts,

@@ -172,6 +172,11 @@ subjects:
   type: list
   elements: str
   sample: ["Group system:serviceaccounts:b", "ServiceAccount ci/pipeline", "User alice"]
+summary:
+  description: The change in words (in check mode, the change it would make).
+  returned: always
+  type: str
+  sample: "lab-apps system:image-puller: granted to Group system:serviceaccounts:b"
 granted:
   description: Subjects that now hold the role and did not before.
   returned: always

@@ -51,8 +51,8 @@ AREAS = (
      or bool(_first(v, "host_registries_mirrors", "registry_mirrors")),
      (("host_registries", "host_registries_result"),)),
     ("image_streams", "ocp.registry.image_streams", "cluster",
-     lambda v: bool(_get(v, "image_streams_imports")),
-     (("imports", "image_streams_result"),)),
+     lambda v: bool(_get(v, "image_streams_imports")) or bool(_get(v, "image_streams_access")),
+     (("imports", "image_streams_result"), ("image_access", "image_streams_access_result"))),
 )
 
 # the drift report's parts: those read from a cluster's results, and those read from each of its hosts'

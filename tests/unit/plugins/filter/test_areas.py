@@ -40,3 +40,9 @@ def test_site_and_drift_take_their_areas_from_the_table_only():
         assert applied == set(a[0] for a in areas.AREAS), playbook
         # no role is applied under a condition of its own
         assert "| length > 0\n        or" not in text and "_registries | default(registry_definitions" not in text
+
+
+def test_image_access_alone_configures_the_image_streams_area_and_feeds_its_own_report_part():
+    assert areas.configured_areas({"image_streams_access": [{"namespace": "a", "role": "puller",
+                                                             "groups": ["system:serviceaccounts:b"]}]}) == ["image_streams"]
+    assert ("image_access", "image_streams_access_result") in areas.CLUSTER_PARTS

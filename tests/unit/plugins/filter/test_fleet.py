@@ -91,3 +91,21 @@ def test_an_unchecked_cluster_is_never_reported_clean():
     assert report["drift"] is None and report["checked"] is False and report["unchecked_clusters"] == ["north"]
     clean = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True, "integrated_registry_result": CLEAN}}, [])
     assert clean["drift"] is False and clean["checked"] is True
+
+
+def test_image_access_drift_in_the_report_the_lines_and_the_page():
+    missing = {"changed": True, "namespace": "a", "role": "system:image-puller", "granted": ["Group system:serviceaccounts:b"],
+               "revoked": []}
+    extra = {"changed": True, "namespace": None, "role": "system:image-pusher", "granted": [], "revoked": ["User mallory"]}
+    same = {"changed": False, "namespace": "c", "role": "system:image-puller", "granted": [], "revoked": []}
+    report = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True,
+                                                          "image_streams_access_result": [missing, extra, same]}})
+    area = report["clusters"]["east"]["areas"]["image_access"]
+    assert not area["matches"] and len(area["differences"]) == 2
+    lines = fleet.fleet_drift_lines(report)
+    assert any("a system:image-puller: not granted to Group system:serviceaccounts:b" in line for line in lines)
+    assert any("every namespace system:image-pusher: also granted to User mallory" in line for line in lines)
+    page = fleet.drift_html(report)
+    assert "not granted to Group system:serviceaccounts:b" in page and page.count("<details>") == 1
+    clean = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True, "image_streams_access_result": [same]}})
+    assert clean["clusters"]["east"]["areas"]["image_access"]["matches"]

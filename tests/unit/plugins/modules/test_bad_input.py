@@ -46,10 +46,12 @@ BASE = {
     "registry_info": dict(CLUSTER, registry=False, pruner=False, pull_secret=False, policy=False,
                           check=[{"registry": "quay.example.com"}]),
     "registry_login": dict(CLUSTER, namespace="ci", service_account="builder", path="{tmp}/auth.json"),
+    "registry_access": dict(CLUSTER, namespace="apps", role="puller", users=["alice"], groups=["ci-robots"],
+                            service_accounts=["b/default"]),
 }
 # options that name something: blank or URL values must be refused before any request
 NAMES = {"namespace", "name", "registry", "stream", "source", "domain_name", "service_account", "host", "prefix",
-         "claim", "bucket", "hostname", "location"}
+         "claim", "bucket", "hostname", "location", "role", "binding_name"}
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 BAD = {
@@ -184,3 +186,29 @@ def test_registry_info_accepts_documented_registry_forms(registry, capsys, reque
     host = registry.split("/")[0]
     assert [url for _method, url in requests if host in url], requests
     assert result["checks"][0]["reachable"] is False
+
+
+BAD_SUBJECTS = ["", "   ", "https://example.com/a", "two words", "a/b/c"]
+
+
+# a service account needs a namespace and a name; for users and groups the same text is a plain (valid) name
+@pytest.mark.parametrize("option,value", [(o, v) for o in ("users", "groups", "service_accounts") for v in BAD_SUBJECTS]
+                         + [("service_accounts", "system:serviceaccount:x")])
+def test_registry_access_refuses_bad_subjects_before_any_request(option, value, capsys, requests):  # pylint: disable=redefined-outer-name
+    args = dict(BASE["registry_access"], **{option: [value]})
+    result, exc = run("registry_access", args, capsys)
+    assert exc is None
+    assert result.get("failed") and option in result["msg"] and "nothing was sent" in result["msg"], result
+    assert requests == []
+
+
+@pytest.mark.parametrize("args", [
+    dict(role="system:image-puller", users=["system:serviceaccount:b:default"]),
+    dict(role="builder", service_accounts=["system:serviceaccount:b:ci-bot", "deployer"]),
+    dict(role="registry-admin", groups=["system:serviceaccounts:b", "system:authenticated"]),
+    dict(role="puller", users=["alice@example.com"], binding_name="system:image-puller-3"),
+])
+def test_registry_access_lets_documented_forms_through_to_the_api(args, capsys, requests):  # pylint: disable=redefined-outer-name
+    result, exc = run("registry_access", dict(BASE["registry_access"], **args), capsys)
+    assert exc is None
+    assert requests and requests[0][0] == "GET", result.get("msg")

@@ -172,7 +172,7 @@ HINTS = {
 }
 
 
-def _result(namespace, name, tag, source, stream, status, image):
+def _result(namespace, name, tag, source, stream, status, image, reference_policy=None):
     before = current_digest(stream, tag)
     state = (status or {}).get("status")
     out = {"namespace": namespace, "stream": name, "tag": tag, "source": source, "digest_before": before,
@@ -181,6 +181,10 @@ def _result(namespace, name, tag, source, stream, status, image):
     if state == "Success":
         out["digest_after"] = ((image or {}).get("metadata") or {}).get("name")
         out["changed"] = out["digest_after"] != before
+        # what an image change trigger would set (module_utils/reactions): kept out of the module's result
+        out["_move"] = {"digest": out["digest_after"], "pull_spec": (image or {}).get("dockerImageReference"),
+                        "reference_policy": (reference_policy or {}).get("type") or "Source",
+                        "local_repository": ((stream or {}).get("status") or {}).get("dockerImageRepository")}
     else:
         reason = (status or {}).get("reason") or "Unknown"
         out.update(reason=reason, message=(status or {}).get("message") or "unknown error prevented import",
@@ -208,7 +212,7 @@ def interpret(request, answer, stream):
     results = []
     for spec_image, entry in zip(request["spec"].get("images") or [], status.get("images") or []):
         result = _result(namespace, name, spec_image["to"]["name"], spec_image["from"]["name"], stream,
-                         entry.get("status"), entry.get("image"))
+                         entry.get("status"), entry.get("image"), spec_image.get("referencePolicy"))
         result["policy_changed"] = policy_changed(spec_image, stream)
         results.append(result)
     repository = None
@@ -218,7 +222,7 @@ def interpret(request, answer, stream):
         for entry in repo.get("images") or []:
             tag = entry.get("tag") or "latest"
             results.append(_result(namespace, name, tag, "%s:%s" % (source, tag), stream, entry.get("status"),
-                                   entry.get("image")))
+                                   entry.get("image"), request["spec"]["repository"].get("referencePolicy")))
         repo_status = repo.get("status") or {}
         repository = {"namespace": namespace, "stream": name, "source": source,
                       "status": repo_status.get("status"), "reason": repo_status.get("reason"),
@@ -277,21 +281,30 @@ class Importer(object):
             if exc.status != 403:
                 raise
 
-    def run(self, namespace, grouped):
+    def _each(self, names, work):
+        workers = max(1, min(self.parallel, len(names)))
+        if workers == 1:
+            return [work(name) for name in names]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(work, names))
+
+    def run(self, namespace, grouped, before_import=None):
         """grouped: {stream: [items]}. Returns (results, repositories, streams_created). Streams are imported
         concurrently, at most `parallel` at a time, each on its own kept-open connection; the results keep the
-        streams' order."""
+        streams' order. With before_import, every stream is first asked with import: false and before_import(results)
+        sees all of their answers before any real import is sent (it may refuse by raising)."""
         live = self.streams(namespace, set(grouped))
         if len(live) < len(grouped):
             self._namespace_exists(namespace)
         names = sorted(grouped)
-        workers = max(1, min(self.parallel, len(names)))
-        if workers == 1:
-            outcomes = [self._one(namespace, name, grouped[name], live.get(name)) for name in names]
+        if before_import is not None and not self.check_mode:
+            planned = self._each(names, lambda name: self._send(namespace, name, grouped[name], live.get(name), True))
+            before_import([r for request, answer, stream in planned for r in interpret(request, answer, stream)[0]])
+            plans = dict(zip(names, planned))
+            outcomes = self._each(names, lambda name: self._one(namespace, name, grouped[name], live.get(name),
+                                                                plans[name]))
         else:
-            with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-                outcomes = list(pool.map(lambda name: self._one(namespace, name, grouped[name], live.get(name)),
-                                         names))
+            outcomes = self._each(names, lambda name: self._one(namespace, name, grouped[name], live.get(name)))
         results, repositories, created = [], [], []
         for name, (found, repository, was_created) in zip(names, outcomes):
             results.extend(found)
@@ -301,13 +314,13 @@ class Importer(object):
                 created.append(name)
         return results, repositories, created
 
-    def _one(self, namespace, name, items, stream):
+    def _one(self, namespace, name, items, stream, planned=None):
         # an existing stream is asked with import: false first: when no digest moved and nothing else would
         # change, that one request is all (a run with nothing to do writes nothing); otherwise it is imported
-        dry_first = self.check_mode or stream is not None
-        request, answer, stream = self._send(namespace, name, items, stream, dry_first)
+        dry_first = self.check_mode or stream is not None or planned is not None
+        request, answer, stream = planned or self._send(namespace, name, items, stream, dry_first)
         found, repository = interpret(request, answer, stream)
-        if not self.check_mode and stream is not None and _needs_import(found, repository):
+        if not self.check_mode and dry_first and _needs_import(found, repository):
             request, answer, stream = self._send(namespace, name, items, stream, False)
             found, repository = interpret(request, answer, stream)
         stored = (answer.get("status") or {}).get("import") or stream

@@ -24,6 +24,13 @@ description:
     and C(changed) predicts what a real run would do.
   - Imports are never insecure unless asked for; a stream annotated C(openshift.io/image.insecureRepository=true) is
     honoured as oc does.
+  - Says what an import sets off (RV(reactions)) - for each tag whose digest moves (in check mode, would move),
+    the Deployments, StatefulSets, DaemonSets and CronJobs whose C(image.openshift.io/triggers) annotation follows it
+    and the BuildConfigs whose ImageChange trigger follows it, with the container image before and after as the
+    trigger will set it (the tag's reference policy applied). Paused triggers are listed and marked. After a real
+    import, each reaction says whether the cluster carried it out (O(reactions_timeout)).
+  - O(max_reactions) and O(protected_namespaces) refuse an import that would set off more reactions, or any in
+    those namespaces, before the import request is sent (every stream is asked with C(import=false) first).
 author:
   - ocp.registry contributors (@ocp-registry)
 extends_documentation_fragment:
@@ -100,6 +107,36 @@ options:
         one stream after the other. The API server's throttling (429 with Retry-After) is honoured per request.
     type: int
     default: 8
+  reactions:
+    description:
+      - Look up what the moved tags set off. Only a run in which some tag moves reads the workloads and build
+        configs (one list per kind and namespace); a run with nothing to import sends no such request.
+    type: bool
+    default: true
+  reactions_namespaces:
+    description:
+      - Other namespaces whose workloads and build configs may follow this namespace's tags (a trigger's C(from)
+        may name another namespace). O(namespace) is always searched.
+    type: list
+    elements: str
+    default: []
+  reactions_timeout:
+    description:
+      - After a real import, how many seconds to wait for the cluster's image trigger controller to carry out the
+        reactions before reporting them as not applied. V(0) reports without waiting.
+    type: int
+    default: 15
+  max_reactions:
+    description:
+      - Refuse the import, before it is sent, when it would set off more than this many reactions (paused triggers
+        do not count). V(0) refuses any reaction.
+    type: int
+  protected_namespaces:
+    description:
+      - Refuse the import, before it is sent, when it would set off any reaction in these namespaces.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -232,8 +269,50 @@ repositories:
       description: Tags over the server's limit, not imported.
       type: list
       elements: str
+reactions:
+  description:
+    - What the moved tags set off, or would in check mode. Empty when nothing moved or O(reactions=false).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"kind": "Deployment", "namespace": "shop", "name": "web", "container": "web", "tag": "shop/app:1.2",
+            "image_before": "quay.io/org/app@sha256:1111...", "image_after": "quay.io/org/app@sha256:2222...",
+            "paused": false, "applied": true}]
+  contains:
+    kind:
+      description: V(Deployment), V(StatefulSet), V(DaemonSet), V(CronJob) or V(BuildConfig) (a new build).
+      type: str
+    namespace:
+      description: Its namespace.
+      type: str
+    name:
+      description: Its name.
+      type: str
+    container:
+      description: The container whose image the trigger sets (none for a BuildConfig).
+      type: str
+    tag:
+      description: The tag it follows, C(namespace/stream:tag).
+      type: str
+    image_before:
+      description: The container's image now (for a BuildConfig, the image it last triggered for).
+      type: str
+    image_after:
+      description: The image the trigger sets.
+      type: str
+    paused:
+      description: The trigger is paused, so nothing happens now; not counted by O(max_reactions).
+      type: bool
+    applied:
+      description: After a real import, whether the cluster carried it out within O(reactions_timeout). Not in check mode.
+      type: bool
 moved:
   description: C(stream:tag) of every tag whose digest moved.
+  returned: always
+  type: list
+  elements: str
+notes:
+  description: What the module noticed, in words (for example workloads it may not read).
   returned: always
   type: list
   elements: str
@@ -248,7 +327,7 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import image_import
+from ansible_collections.ocp.registry.plugins.module_utils import image_import, names, reactions
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
@@ -265,31 +344,71 @@ IMAGE_SPEC = {
 }
 
 
+def moves_of(results):
+    """{(namespace, stream, tag): how the tag's newest image changes} for the tags that move or are made."""
+    return dict(((r["namespace"], r["stream"], r["tag"]), r["_move"]) for r in results
+                if r.get("_move") and (r["changed"] or r["created"]))
+
+
 def main():
     module = ClusterModule(
         argument_spec=dict(namespace=dict(type="str", required=True),
                            images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
                            fail_on_error=dict(type="bool", default=True),
-                           parallel=dict(type="int", default=8)),
+                           parallel=dict(type="int", default=8),
+                           reactions=dict(type="bool", default=True),
+                           reactions_namespaces=dict(type="list", elements="str", default=[]),
+                           reactions_timeout=dict(type="int", default=15),
+                           max_reactions=dict(type="int"),
+                           protected_namespaces=dict(type="list", elements="str", default=[])),
         supports_check_mode=True,
     )
-    images = module.params["images"]
+    params = module.params
+    images = params["images"]
     grouped = {}
-    if not 1 <= module.params["parallel"] <= 32:
-        module.fail_json(msg="parallel: give 1 to 32 streams at a time (got %d)" % module.params["parallel"])
+    if not 1 <= params["parallel"] <= 32:
+        module.fail_json(msg="parallel: give 1 to 32 streams at a time (got %d)" % params["parallel"])
+    if not 0 <= params["reactions_timeout"] <= 3600:
+        module.fail_json(msg="reactions_timeout: give 0 to 3600 seconds (got %d)" % params["reactions_timeout"])
+    if params["max_reactions"] is not None and params["max_reactions"] < 0:
+        module.fail_json(msg="max_reactions: give 0 or more (got %d)" % params["max_reactions"])
+    guarded = params["max_reactions"] is not None or bool(params["protected_namespaces"])
+    if guarded and not params["reactions"]:
+        module.fail_json(msg="max_reactions and protected_namespaces need reactions: true (the guard counts them)")
+    notes = []
+    state = {"reactions": None}
     try:
-        image_import.validate(images, module.params["namespace"])
+        image_import.validate(images, params["namespace"])
+        searched = [params["namespace"]] + [n for n in params["reactions_namespaces"] if n != params["namespace"]]
+        for name in searched + list(params["protected_namespaces"]):
+            problem = names.kube_name_error("namespace", name)
+            if problem:
+                raise image_import.ImportRequestError("reactions_namespaces/protected_namespaces: " + problem)
         for item in images:
             grouped.setdefault(item["stream"], []).append(item)
-        importer = image_import.Importer(module.client, module.check_mode, module.params["parallel"])
-        results, repositories, created = importer.run(module.params["namespace"], grouped)
+        finder = reactions.Reactions(module.client, searched, notes)
+
+        def before_import(planned):
+            state["reactions"] = finder.predict(moves_of(planned))
+            reactions.guard(state["reactions"], params["max_reactions"], params["protected_namespaces"])
+        importer = image_import.Importer(module.client, module.check_mode, params["parallel"])
+        results, repositories, created = importer.run(params["namespace"], grouped,
+                                                      before_import if guarded else None)
+        found = []
+        if params["reactions"]:
+            moves = moves_of(results)
+            found = state["reactions"] if state["reactions"] is not None else finder.predict(moves)
+            if not module.check_mode and found:
+                finder.observe(found, params["reactions_timeout"])
     except OcpRegistryError as exc:
-        module.fail_from(exc)
+        module.fail_from(exc, reactions=state["reactions"] or [], notes=notes)
+    for item in results:
+        item.pop("_move", None)
     failed = [r for r in results if r["status"] != "Success"]
     moved = ["%s:%s" % (r["stream"], r["tag"]) for r in results if r["changed"]]
     changed = bool(moved or created or any(r["created"] or r.get("policy_changed") for r in results))
     result = dict(changed=changed, images=results, failed_images=failed, repositories=repositories, moved=moved,
-                  streams_created=created, api_requests=module.client.requests)
+                  streams_created=created, reactions=found, notes=notes, api_requests=module.client.requests)
     if module._diff:
         result["diff"] = dict(
             before=dict(("%s:%s" % (r["stream"], r["tag"]), r["digest_before"]) for r in results),

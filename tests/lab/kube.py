@@ -44,6 +44,8 @@ RESOURCES = [
     Resource("", "v1", "services", "Service", True, status=True, short=("svc",)),
     Resource("apps", "v1", "deployments", "Deployment", True, status=True, generation=True, short=("deploy",)),
     Resource("batch", "v1", "cronjobs", "CronJob", True, status=True, generation=True, short=("cj",)),
+    Resource("apps", "v1", "statefulsets", "StatefulSet", True, status=True, generation=True, short=("sts",)),
+    Resource("apps", "v1", "daemonsets", "DaemonSet", True, status=True, generation=True, short=("ds",)),
     Resource("route.openshift.io", "v1", "routes", "Route", True, status=True),
     Resource("image.openshift.io", "v1", "imagestreams", "ImageStream", True, status=True, generation=True, short=("is",)),
     Resource("image.openshift.io", "v1", "imagestreamtags", "ImageStreamTag", True, verbs=READ_ONLY, short=("istag",)),

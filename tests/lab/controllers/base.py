@@ -18,7 +18,7 @@ OWNER_ANNOTATION = "imageregistry.openshift.io"
 R = {name: kube.find(group, plural) for name, (group, plural) in {
     "ns": ("", "namespaces"), "secret": ("", "secrets"), "cm": ("", "configmaps"), "sa": ("", "serviceaccounts"),
     "pvc": ("", "persistentvolumeclaims"), "svc": ("", "services"), "deploy": ("apps", "deployments"),
-    "cronjob": ("batch", "cronjobs"),
+    "cronjob": ("batch", "cronjobs"), "sts": ("apps", "statefulsets"), "ds": ("apps", "daemonsets"),
     "route": ("route.openshift.io", "routes"), "is": ("image.openshift.io", "imagestreams"),
     "isi": ("image.openshift.io", "imagestreamimports"), "istag": ("image.openshift.io", "imagestreamtags"),
     "image": ("image.openshift.io", "images"), "imagecfg": ("config.openshift.io", "images"),

@@ -141,6 +141,8 @@ def predict(moves, workloads, buildconfigs):
             out.append(dict(kind="BuildConfig", namespace=meta.get("namespace"), name=meta.get("name"),
                             container=None, tag="%s/%s:%s" % key, image_before=last, image_after=after,
                             paused=bool(change.get("paused"))))
+    for reaction in out:
+        reaction["description"] = describe(reaction)
     return sorted(out, key=lambda r: (r["namespace"] or "", r["kind"], r["name"] or "", r["container"] or ""))
 
 

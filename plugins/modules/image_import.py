@@ -306,11 +306,19 @@ reactions:
     applied:
       description: After a real import, whether the cluster carried it out within O(reactions_timeout). Not in check mode.
       type: bool
+    description:
+      description: The reaction in words.
+      type: str
 moved:
   description: C(stream:tag) of every tag whose digest moved.
   returned: always
   type: list
   elements: str
+would_refuse:
+  description: In check mode with O(max_reactions) or O(protected_namespaces), why a real run would refuse the import
+    (it fails then, before sending it); null otherwise.
+  returned: always
+  type: str
 notes:
   description: What the module noticed, in words (for example workloads it may not read).
   returned: always
@@ -376,7 +384,7 @@ def main():
     if guarded and not params["reactions"]:
         module.fail_json(msg="max_reactions and protected_namespaces need reactions: true (the guard counts them)")
     notes = []
-    state = {"reactions": None}
+    state = {"reactions": None, "would_refuse": None}
     try:
         image_import.validate(images, params["namespace"])
         searched = [params["namespace"]] + [n for n in params["reactions_namespaces"] if n != params["namespace"]]
@@ -400,6 +408,14 @@ def main():
             found = state["reactions"] if state["reactions"] is not None else finder.predict(moves)
             if not module.check_mode and found:
                 finder.observe(found, params["reactions_timeout"])
+            if module.check_mode and guarded:
+                try:
+                    reactions.guard(found, params["max_reactions"], params["protected_namespaces"])
+                except reactions.GuardError as exc:
+                    # a real run would refuse; check mode says so and still reports the prediction
+                    state["would_refuse"] = str(exc).replace("import refused before it was sent", "a real run would "
+                                                             "refuse the import", 1)
+                    module.warn(state["would_refuse"])
     except OcpRegistryError as exc:
         module.fail_from(exc, reactions=state["reactions"] or [], notes=notes)
     for item in results:
@@ -408,7 +424,8 @@ def main():
     moved = ["%s:%s" % (r["stream"], r["tag"]) for r in results if r["changed"]]
     changed = bool(moved or created or any(r["created"] or r.get("policy_changed") for r in results))
     result = dict(changed=changed, images=results, failed_images=failed, repositories=repositories, moved=moved,
-                  streams_created=created, reactions=found, notes=notes, api_requests=module.client.requests)
+                  streams_created=created, reactions=found, notes=notes, would_refuse=state["would_refuse"],
+                  api_requests=module.client.requests)
     if module._diff:
         result["diff"] = dict(
             before=dict(("%s:%s" % (r["stream"], r["tag"]), r["digest_before"]) for r in results),

@@ -208,7 +208,12 @@ class Reactions(object):
             ids = [t.get("lastTriggeredImageID") for t in (obj.get("status") or {}).get("imageChangeTriggers") or []]
             ids += [(t.get("imageChange") or {}).get("lastTriggeredImageID")
                     for t in (obj.get("spec") or {}).get("triggers") or []]
-            return reaction["image_after"] in ids
+            if reaction["image_after"] in ids:
+                # the build it started: <config>-<lastVersion>
+                version = (obj.get("status") or {}).get("lastVersion")
+                reaction["build"] = "%s-%s" % (reaction["name"], version) if version else None
+                return True
+            return False
         resource, base = next((res, base) for kind, res, base in WORKLOADS if kind == reaction["kind"])
         obj = self.client.get(resource, reaction["name"], reaction["namespace"], missing_ok=True) or {}
         spec = _pod_spec(obj, base)

@@ -306,6 +306,9 @@ reactions:
     applied:
       description: After a real import, whether the cluster carried it out within O(reactions_timeout). Not in check mode.
       type: bool
+    build:
+      description: For a BuildConfig reaction that happened, the Build it started (C(<config>-<number>)).
+      type: str
     description:
       description: The reaction in words.
       type: str

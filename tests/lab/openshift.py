@@ -17,6 +17,7 @@ from .controllers.images import ImageApi
 from .controllers.integrated import IntegratedRegistry
 from .controllers.pruner import ImagePrunerController
 from .controllers.rbac import DefaultRoleBindings
+from .controllers.builds import BuildTriggers
 from .controllers.triggers import ImageTriggers
 from .controllers.registry import RegistryOperator, bootstrap_registry_config
 from .controllers.samples import SAMPLES_VERSION, SamplesOperator
@@ -37,7 +38,7 @@ class OpenShift:
         self.integrated = IntegratedRegistry(lab)
         self.controllers = [DefaultRoleBindings(lab), SamplesOperator(lab), DeploymentController(lab),
                             RegistryOperator(lab), ImagePrunerController(lab), self.machine_config, self.integrated,
-                            ImageTriggers(lab)]
+                            ImageTriggers(lab), BuildTriggers(lab)]
         self.stop = threading.Event()
         self.thread = None
 

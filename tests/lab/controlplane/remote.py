@@ -21,7 +21,7 @@ import urllib.parse
 from .. import kube
 from ..kube import ApiError, Resource
 
-LOCAL_GROUPS = ("image.openshift.io",)
+LOCAL_GROUPS = ("image.openshift.io", "build.openshift.io")
 
 
 def collection_path(res: Resource, namespace: str | None) -> str:

@@ -42,10 +42,11 @@ def test_suspension_and_the_last_job(admin):
     assert cronjob["spec"]["suspend"] is True
     assert "--keep-tag-revisions=7" in cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
     admin.settings(pruner_last_job="Job has reached the specified backoff limit")
-    degraded = wait_for(lambda: (conditions(admin).get("Degraded") or {}).get("reason") == "JobFailed"
-                        and conditions(admin)["Degraded"])
-    assert degraded["message"] == "Job has reached the specified backoff limit"
-    assert conditions(admin)["Failed"]["status"] == "True"
+    # one read of the conditions for each check: the operator writes Degraded and Failed in one status update
+    state = wait_for(lambda: (lambda found: found if (found.get("Degraded") or {}).get("reason") == "JobFailed"
+                              else None)(conditions(admin)))
+    assert state["Degraded"]["message"] == "Job has reached the specified backoff limit"
+    assert state["Failed"]["status"] == "True"
     assert admin.get(CRONJOB).json()["status"]["lastScheduleTime"]
 
 

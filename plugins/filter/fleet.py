@@ -14,8 +14,8 @@ import os
 from ansible.module_utils.six import string_types
 
 from ansible_collections.ocp.registry.plugins.plugin_utils.areas import CLUSTER_PARTS, HOST_PARTS, configured_areas
-from ansible_collections.ocp.registry.plugins.filter.drift import (_entry_drift, access_drift, access_subject, drift_lines,
-                                                                  drift_report, entry_subject)
+from ansible_collections.ocp.registry.plugins.filter.drift import (
+    _entry_drift, access_drift, access_subject, drift_lines, drift_report, entry_subject)
 
 
 NO_CLUSTER = "(hosts without registry_cluster)"

@@ -93,7 +93,7 @@ options:
   exclusive:
     description:
       - With O(state=present), the subjects given are the only ones the role is bound to in the namespace (or
-        cluster-wide): every other subject is taken out of the role's bindings, and bindings left empty are deleted.
+        cluster-wide); every other subject is taken out of the role's bindings, and bindings left empty are deleted.
       - The bindings OpenShift makes in every namespace (C(system:image-pullers), C(system:image-builders),
         C(system:deployers)) are left alone, so that a namespace's own service accounts keep pulling its images;
         the result's RV(notes) names what they still grant.

@@ -5,7 +5,7 @@ controller it makes a missing binding and leaves one that exists as it is."""
 
 from __future__ import annotations
 
-from .base import R, Controller
+from .base import Controller
 
 RBAC = "rbac.authorization.k8s.io"
 

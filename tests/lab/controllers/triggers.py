@@ -91,7 +91,7 @@ class ImageTriggers(Controller):
                 if not changes:
                     continue
 
-                def mutate(current, changes=changes, base=base):
+                def mutate(current, changes=tuple(changes), base=base):
                     spec = pod_spec(current, base)
                     for rest, ref in changes:
                         container = container_at(spec, rest)

@@ -43,8 +43,11 @@ def test_suspension_and_the_last_job(admin):
     assert "--keep-tag-revisions=7" in cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
     admin.settings(pruner_last_job="Job has reached the specified backoff limit")
     # one read of the conditions for each check: the operator writes Degraded and Failed in one status update
-    state = wait_for(lambda: (lambda found: found if (found.get("Degraded") or {}).get("reason") == "JobFailed"
-                              else None)(conditions(admin)))
+
+    def failed():
+        found = conditions(admin)
+        return found if (found.get("Degraded") or {}).get("reason") == "JobFailed" else None
+    state = wait_for(failed)
     assert state["Degraded"]["message"] == "Job has reached the specified backoff limit"
     assert state["Failed"]["status"] == "True"
     assert admin.get(CRONJOB).json()["status"]["lastScheduleTime"]

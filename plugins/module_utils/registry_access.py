@@ -205,9 +205,12 @@ class Access(object):
         granted = sorted(set(_all(after)) - set(_all(before)))
         revoked = sorted(set(_all(before)) - set(_all(after)))
         where = namespace or "every namespace"
-        summary = "%s %s: %s" % (where, role, "; ".join(
-            ["granted to " + ", ".join(subject_text(k) for k in granted)] * bool(granted)
-            + ["revoked from " + ", ".join(subject_text(k) for k in revoked)] * bool(revoked)) or "no change")
+        words = []
+        if granted:
+            words.append("granted to " + ", ".join(subject_text(k) for k in granted))
+        if revoked:
+            words.append("revoked from " + ", ".join(subject_text(k) for k in revoked))
+        summary = "%s %s: %s" % (where, role, "; ".join(words) or "no change")
         return dict(
             changed=bool(state["actions"]), role=role, namespace=namespace, cluster_wide=namespace is None,
             summary=summary,
@@ -250,8 +253,7 @@ class Access(object):
         items = listed.get("items") or []
         taken = set(i["metadata"]["name"] for i in items)
         binding_name = self.params.get("binding_name")
-        of_role = [i for i in items if (i.get("roleRef") or {}).get("kind") == "ClusterRole"
-                   and (i.get("roleRef") or {}).get("name") == role]
+        of_role = [i for i in items if _binds(i, role)]
         if binding_name:
             named = next((i for i in items if i["metadata"]["name"] == binding_name), None)
             if named is not None and named not in of_role:
@@ -314,6 +316,12 @@ class Access(object):
             self.warn("binding %s is reconciled by the cluster (%s=true): the API server may put back what this task "
                       "changed when it restarts" % (name, AUTOUPDATE))
         return dict(name=name, action="updated", subjects=[subject_text(k) for k in subjects])
+
+
+def _binds(binding, role):
+    """Whether a binding's roleRef is the ClusterRole role."""
+    ref = binding.get("roleRef") or {}
+    return ref.get("kind") == "ClusterRole" and ref.get("name") == role
 
 
 def _keeps_empty(binding):

@@ -81,7 +81,8 @@ class HostModule(AnsibleModule):
 
     def _failure(self, exc, result):
         """msg, changed and written of a failure: changed is true when anything was written before it."""
-        written = self.written() + [w for w in getattr(exc, "written", None) or [] if w not in self.written()]
+        own = self.written()
+        written = own + [w for w in getattr(exc, "written", None) or [] if w not in own]
         message = str(exc)
         if written:
             message = message.replace("; nothing was written", "").replace(" (nothing was written)", "")

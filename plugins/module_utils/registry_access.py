@@ -259,6 +259,7 @@ class Access(object):
             if named is not None and named not in of_role:
                 raise AccessError("binding %s exists for %s %s, not for %s; nothing was written"
                                   % (binding_name, named["roleRef"].get("kind"), named["roleRef"].get("name"), role))
+        by_name = dict((i["metadata"]["name"], i) for i in of_role)
         before = dict((i["metadata"]["name"], [subject_key(s) for s in i.get("subjects") or []]) for i in of_role)
         after = copy.deepcopy(before)
         state = self.params.get("state")
@@ -274,15 +275,18 @@ class Access(object):
                 target = binding_name or unique_name(role, taken)
                 after[target] = after.get(target, []) + missing
             if self.params.get("exclusive"):
+                # OpenShift's own bindings stay: the namespace defaults, and any binding the API server reconciles
+                # (autoupdate "true", as the cluster's bootstrap ClusterRoleBindings are)
+                own = set(n for n in after if n in DEFAULT_BINDINGS or
+                          (_annotations(by_name.get(n)).get(AUTOUPDATE) == "true"))
                 for name in after:
-                    if name not in DEFAULT_BINDINGS:
+                    if name not in own:
                         after[name] = [k for k in after[name] if k in wanted]
-                kept = [n for n in DEFAULT_BINDINGS if n in after and after[n]]
+                kept = sorted(n for n in own if after[n])
                 if kept:
                     self.notes.append("exclusive left OpenShift's own binding(s) %s alone: %s"
                                       % (", ".join(kept), ", ".join(subject_text(k) for n in kept for k in after[n])))
         actions = []
-        by_name = dict((i["metadata"]["name"], i) for i in of_role)
         for name in sorted(after):
             if name in by_name and after[name] == before[name]:
                 continue
@@ -312,7 +316,7 @@ class Access(object):
         body["subjects"] = _merge_bodies(live.get("subjects") or [], subjects)
         dry_run_or_predict(self.check_mode, lambda: self.client.replace(resource, body, namespace,
                                                                         dry_run=self.check_mode), body, self.notes)
-        if live.get("metadata", {}).get("annotations", {}).get(AUTOUPDATE) == "true":
+        if _annotations(live).get(AUTOUPDATE) == "true":
             self.warn("binding %s is reconciled by the cluster (%s=true): the API server may put back what this task "
                       "changed when it restarts" % (name, AUTOUPDATE))
         return dict(name=name, action="updated", subjects=[subject_text(k) for k in subjects])
@@ -324,9 +328,13 @@ def _binds(binding, role):
     return ref.get("kind") == "ClusterRole" and ref.get("name") == role
 
 
+def _annotations(binding):
+    return ((binding or {}).get("metadata") or {}).get("annotations") or {}
+
+
 def _keeps_empty(binding):
     """oc keeps a binding with no subject left when the cluster's reconciliation of it is off."""
-    return ((binding.get("metadata") or {}).get("annotations") or {}).get(AUTOUPDATE) == "false"
+    return _annotations(binding).get(AUTOUPDATE) == "false"
 
 
 def _merge_bodies(live_subjects, keys):

@@ -95,8 +95,10 @@ options:
       - With O(state=present), the subjects given are the only ones the role is bound to in the namespace (or
         cluster-wide); every other subject is taken out of the role's bindings, and bindings left empty are deleted.
       - The bindings OpenShift makes in every namespace (C(system:image-pullers), C(system:image-builders),
-        C(system:deployers)) are left alone, so that a namespace's own service accounts keep pulling its images;
-        the result's RV(notes) names what they still grant.
+        C(system:deployers)) and any binding the API server reconciles (annotated
+        C(rbac.authorization.kubernetes.io/autoupdate=true), as the cluster's bootstrap ClusterRoleBindings are) are
+        left alone, so that a namespace's own service accounts keep pulling its images; the result's RV(notes) names
+        what they still grant.
       - With no subject given, revokes the role from everyone else it names.
     type: bool
     default: false

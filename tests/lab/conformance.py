@@ -33,6 +33,7 @@ IDMS = "/apis/config.openshift.io/v1/imagedigestmirrorsets"
 ITMS = "/apis/config.openshift.io/v1/imagetagmirrorsets"
 ICSP = "/apis/operator.openshift.io/v1alpha1/imagecontentsourcepolicies"
 SAMPLES = "/apis/samples.operator.openshift.io/v1/configs/cluster"
+ROLEBINDINGS = "/apis/rbac.authorization.k8s.io/v1/namespaces/lab-apps/rolebindings"
 MERGE = "application/merge-patch+json"
 JSONP = "application/json-patch+json"
 SMP = "application/strategic-merge-patch+json"
@@ -64,6 +65,12 @@ def cronjob(name, schedule):
     return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name},
             "spec": {"schedule": schedule, "jobTemplate": {"spec": {"template": {"spec": {
                 "restartPolicy": "Never", "containers": [{"name": "c", "image": "registry.example.com/c:1"}]}}}}}}
+
+
+def binding(name, user):
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name.split("/")[0]},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}]}
 
 
 def step(method, path, body=None, content_type="application/json", user="admin", **query):
@@ -221,6 +228,14 @@ CASES = [
                                                    ["mirror.example.com/ns"])), step("DELETE", ITMS + "/t2")], None),
     ("icsp create", [step("POST", ICSP, icsp("c1", "quay.io/ns", ["mirror.example.com/ns"]))], ICSP + "/c1"),
     ("samples patch", [step("PATCH", SAMPLES, {"spec": {"samplesRegistry": "registry.example.com"}}, MERGE)], None),
+    # RBAC: names are path segments (oc names bindings after their role), and an update may leave out resourceVersion
+    ("rolebinding named after its role", [step("POST", ROLEBINDINGS, binding("system:image-puller", "alice"))],
+     ROLEBINDINGS + "/system:image-puller"),
+    ("rolebinding name with a slash", [step("POST", ROLEBINDINGS, binding("a/b", "alice"))], None),
+    ("rolebinding update without resourceVersion", [step("POST", ROLEBINDINGS, binding("system:image-pusher", "alice")),
+                                                    step("PUT", ROLEBINDINGS + "/system:image-pusher",
+                                                         binding("system:image-pusher", "bob"))],
+     ROLEBINDINGS + "/system:image-pusher"),
 ]
 
 # divergences the emulator keeps, with the reason; the README lists them too

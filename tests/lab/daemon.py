@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from . import bound_tokens, kube, openshift, server
 from .pki import libtrust_key_id
+from . import rbac_eval
 from .token_issuer import ClusterTokenIssuer, TokenIssuer
 
 
@@ -65,6 +66,9 @@ class Lab:
             self.settings.update(openshift.DEFAULT_SETTINGS)
             self.settings.update(self.config.get("settings") or {})  # this cluster's own (its apps domain)
             for res, obj in openshift.initial_objects(self.config["registries"], self.service_ca, self.ingress_ca):
+                self.store.put(res, obj)
+            # the bindings a real cluster of the lab starts with (its roles are read where they are evaluated)
+            for res, obj in rbac_eval.bindings():
                 self.store.put(res, obj)
             self.openshift.reconcile()
         self.log.clear()
@@ -122,7 +126,8 @@ def main():
                          {token_reg["user"]: token_reg["password"], token_reg["push_user"]: token_reg["push_password"]},
                          pushers=(token_reg["push_user"],))
     integrated = config["integrated_registry"]
-    cluster_issuer = ClusterTokenIssuer(lab.signing_key, integrated["issuer"], integrated["service"], lab.users)
+    cluster_issuer = ClusterTokenIssuer(lab.signing_key, integrated["issuer"], integrated["service"], lab.users,
+                                        lab.store)
     servers = [api]
     if config.get("serve_token_issuer", True):
         servers.append(server.serve_tls(token_handler({"/token": issuer}), config["token_port"], config["api_cert"],

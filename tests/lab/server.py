@@ -466,6 +466,14 @@ class Api:
         meta = obj["metadata"]
         name = meta.get("name", "")
         pattern = kube.DNS1123_LABEL if res.plural in ("namespaces", "services") else kube.DNS1123_SUBDOMAIN
+        if res.group == "rbac.authorization.k8s.io":
+            # RBAC names are path segments (system:image-puller): not '.' or '..', no '/' or '%'
+            problem = ("may not be '%s'" % name if name in (".", "..") else
+                       next(("may not contain '%s'" % c for c in ("/", "%") if c in name), None))
+            if current is None and problem:
+                raise kube.invalid(res, name, [("metadata.name", "FieldValueInvalid",
+                                                'Invalid value: "%s": %s' % (name, problem))])
+            pattern = re.compile(r"^.+$")
         if res.plural == "imagestreams":
             pattern = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
         if current is None and pattern is kube.DNS1123_LABEL and (len(name) > 63 or not pattern.match(name)):
@@ -606,8 +614,9 @@ def strict_patch_error(obj: dict, fields: str) -> ApiError:
 def unconditional_update(res: Resource) -> bool:
     """Whether a PUT without metadata.resourceVersion is accepted. Kubernetes' own types (Secrets, ConfigMaps,
     Deployments, ...) allow it; custom resources and openshift-apiserver's routes and image streams do not
-    (their strategies' AllowUnconditionalUpdate is false, so the generic store answers 422)."""
-    return res.group in kube.CORE_GROUPS
+    (their strategies' AllowUnconditionalUpdate is false, so the generic store answers 422). RBAC's strategies allow
+    it too."""
+    return res.group in kube.CORE_GROUPS or res.group == "rbac.authorization.k8s.io"
 
 
 def bad_request_dry_run(value, verb="create"):

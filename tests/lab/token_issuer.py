@@ -10,6 +10,7 @@ import uuid
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from . import rbac_eval
 from .pki import libtrust_key_id
 
 
@@ -82,12 +83,13 @@ class ClusterTokenIssuer(TokenIssuer):
     asking the API server whether the caller may `get` (pull) or `update` (push, and deleting an upload)
     `imagestreams/layers` named after the repository in its namespace, `delete` `images` (deleting a manifest or a
     blob, which is pruning), or `list` `imagestreams` in every namespace (the catalog). On the real control plane
-    that is a SubjectAccessReview, so RoleBindings and ClusterRoleBindings decide; the emulator keeps its fixed rules
-    (every service account pulls its own namespace and `openshift`, `builder` pushes there)."""
+    that is a SubjectAccessReview, so RoleBindings and ClusterRoleBindings decide; the emulator evaluates the same
+    bindings itself (rbac_eval), and decides for its own users (admin, viewer, editor) by its fixed rules."""
 
-    def __init__(self, private_key, issuer: str, service: str, api_users):
+    def __init__(self, private_key, issuer: str, service: str, api_users, store=None):
         super().__init__(private_key, issuer, service, {})
         self.api_users = api_users
+        self.store = store  # the emulator's objects, for its RBAC
         self.reviews = hasattr(api_users, "groups")  # DelegatedUsers: the real API server answers
 
     def check(self, user: str, password: str) -> str | None:
@@ -107,13 +109,15 @@ class ClusterTokenIssuer(TokenIssuer):
         return None
 
     def _review(self, user, verb, resource, namespace, name) -> bool:
+        if not self.reviews and user not in self.api_users.tokens.values():
+            return rbac_eval.allowed(self.store, user, verb, "image.openshift.io", resource, namespace, name)
         return self.api_users.allowed(user, verb, "image.openshift.io", resource, namespace, name=name)
 
     def allowed(self, user: str, repository: str, action: str) -> bool:
         namespace, _sep, name = repository.partition("/")
         if not name or "/" in name:
             return False
-        if self.reviews:
+        if self.reviews or action == "delete":
             if action == "pull":
                 return self._review(user, "get", "imagestreams/layers", namespace, name)
             if action == "push":
@@ -123,16 +127,11 @@ class ClusterTokenIssuer(TokenIssuer):
                 return self._review(user, "update", "imagestreams/layers", namespace, name) and \
                     self._review(user, "delete", "images", None, None)
             return False
-        if action not in ("pull", "push"):
+        # the emulator: its own users by its fixed rules, everyone else (service accounts, anonymous, other users)
+        # by the RoleBindings and ClusterRoleBindings it stores, evaluated as kube-apiserver's RBAC would
+        verb = {"pull": "get", "push": "update"}.get(action)
+        if verb is None:
             return False
-        if user.startswith("system:serviceaccount:"):
-            sa_ns, _dummy, sa_name = user[len("system:serviceaccount:"):].partition(":")
-            if (sa_ns, sa_name) == ("openshift-image-registry", "registry"):
-                return action == "pull"
-            if action == "pull":
-                return namespace in (sa_ns, "openshift")
-            return namespace == sa_ns and sa_name == "builder"
-        if user == "system:anonymous":
-            return False
-        verb = "get" if action == "pull" else "update"
-        return self.api_users.allowed(user, verb, "image.openshift.io", "imagestreams/layers", namespace)
+        if user in self.api_users.tokens.values():
+            return self.api_users.allowed(user, verb, "image.openshift.io", "imagestreams/layers", namespace)
+        return rbac_eval.allowed(self.store, user, verb, "image.openshift.io", "imagestreams/layers", namespace, name)

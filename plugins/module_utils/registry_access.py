@@ -277,8 +277,7 @@ class Access(object):
             if self.params.get("exclusive"):
                 # OpenShift's own bindings stay: the namespace defaults, and any binding the API server reconciles
                 # (autoupdate "true", as the cluster's bootstrap ClusterRoleBindings are)
-                own = set(n for n in after if n in DEFAULT_BINDINGS or
-                          (_annotations(by_name.get(n)).get(AUTOUPDATE) == "true"))
+                own = set(n for n in after if _openshifts_own(n, by_name.get(n)))
                 for name in after:
                     if name not in own:
                         after[name] = [k for k in after[name] if k in wanted]
@@ -326,6 +325,11 @@ def _binds(binding, role):
     """Whether a binding's roleRef is the ClusterRole role."""
     ref = binding.get("roleRef") or {}
     return ref.get("kind") == "ClusterRole" and ref.get("name") == role
+
+
+def _openshifts_own(name, binding):
+    """A binding exclusive leaves alone: a namespace default, or one the API server reconciles."""
+    return name in DEFAULT_BINDINGS or _annotations(binding).get(AUTOUPDATE) == "true"
 
 
 def _annotations(binding):

@@ -349,6 +349,13 @@ def stop(quiet=False):
             os.killpg(int(pid), signal.SIGKILL)
             if not quiet:
                 print("lab: killed %s (%s)" % (name, pid))
+    # what a daemon started while it was being stopped (its controllers restart the integrated registry) is still in
+    # its process group: nothing of the group may outlive the stop
+    for pid, _dummy in entries:
+        try:
+            os.killpg(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     os.remove(PIDS)
     if not quiet:
         print("lab: stopped %d processes" % len(entries))

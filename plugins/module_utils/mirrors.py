@@ -212,6 +212,8 @@ class ImageMirrors(object):
         self.sleep = sleep
         self.conflicts = 0
         self.notes = []
+        # the writes of every attempt: one before a conflict is a change the next attempt finds done
+        self.wrote = []
 
     def run(self):
         entries = [dict(e, by=e.get("by") or "digest") for e in self.params.get("entries") or []]
@@ -228,7 +230,11 @@ class ImageMirrors(object):
             raise MirrorError("; ".join(errors) + "; nothing was written")
         result = dict(changed=False, objects=[], migration=[], conflicts_retried=0, nodes_affected=False)
 
+        planned = {}
+
         def attempt():
+            # what each earlier attempt meant to write, with its changes, for the writes it made before a conflict
+            planned.update(((o["kind"], o["name"]), o) for o in result["objects"] if o["action"] != "unchanged")
             result.update(objects=[], migration=[])
             return self._apply(entries, result)
         try:
@@ -237,6 +243,12 @@ class ImageMirrors(object):
             raise MirrorError("the mirror sets kept changing under this run (%d conflicts); try again" % exc.conflicts)
         result["conflicts_retried"] = self.conflicts
         result["notes"] = list(self.notes)
+        if self.wrote and not result["changed"]:
+            result.update(changed=True, nodes_affected=True)
+        for kind, name, _action in self.wrote:
+            for index, obj in enumerate(result["objects"]):
+                if (obj["kind"], obj["name"]) == (kind, name) and obj["action"] == "unchanged":
+                    result["objects"][index] = planned.get((kind, name), dict(obj, action=_action))
         if result["changed"] and self.params.get("wait") and not self.check_mode:
             try:
                 result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn,
@@ -285,7 +297,8 @@ class ImageMirrors(object):
         if problems:
             raise MirrorError("; ".join(problems) + "; nothing was written")
         before_pools = pools.configs(self.client) if writes and self.params.get("wait") and not self.check_mode else {}
-        result["_pools_before"] = before_pools
+        # the pools as they were before the first write, when an earlier attempt wrote
+        result["_pools_before"] = result.get("_pools_before") or before_pools
         for resource, action, body, obj_name in writes:
             self._write(resource, action, body, obj_name)
         result.update(changed=bool(writes), nodes_affected=bool(writes),
@@ -322,3 +335,4 @@ class ImageMirrors(object):
         else:
             write = functools.partial(self.client.replace, resource, body, dry_run=self.check_mode)
         dry_run_or_predict(self.check_mode, write, body, self.notes)
+        self.wrote.append((resource.kind, name, action))

@@ -196,12 +196,18 @@ class Access(object):
         resource = ROLEBINDING if namespace else CLUSTERROLEBINDING
         self._check_references(namespace, wanted)
         state = {}
+        # a conflict can come after an attempt wrote some bindings: those writes stay in the result (the next
+        # attempt finds them done), and the bindings are compared with what the first attempt read
+        self._done = []
+        self._first_before = {}
 
         def attempt():
             state.clear()
             state.update(self._reconcile(resource, role, namespace, wanted))
         _value, conflicts = retry.on_conflict(attempt)
-        before, after = state["before"], state["after"]
+        before, after = self._first_before, state["after"]
+        state["actions"] = [a for i, a in enumerate(self._done)
+                            if not any(b["name"] == a["name"] for b in self._done[i + 1:])]
         granted = sorted(set(_all(after)) - set(_all(before)))
         revoked = sorted(set(_all(before)) - set(_all(after)))
         where = namespace or "every namespace"
@@ -261,6 +267,8 @@ class Access(object):
                                   % (binding_name, named["roleRef"].get("kind"), named["roleRef"].get("name"), role))
         by_name = dict((i["metadata"]["name"], i) for i in of_role)
         before = dict((i["metadata"]["name"], [subject_key(s) for s in i.get("subjects") or []]) for i in of_role)
+        for name, keys in before.items():
+            self._first_before.setdefault(name, keys)
         after = copy.deepcopy(before)
         state = self.params.get("state")
         scope = [binding_name] if binding_name and state == "absent" else list(before)
@@ -290,6 +298,7 @@ class Access(object):
             if name in by_name and after[name] == before[name]:
                 continue
             actions.append(self._write(resource, role, namespace, name, by_name.get(name), after[name]))
+            self._done.append(actions[-1])
         # what stays: a binding deleted for having no subject left is gone
         after = dict((n, s) for n, s in after.items() if s or (n in by_name and _keeps_empty(by_name[n])))
         return dict(before=before, after=after, actions=actions)

@@ -58,6 +58,9 @@ class Configurator(object):
         options = dict(params["storage"][rules._option_name(backend)] or {}) if backend else {}
         result = dict(changed=False, notes=[], storage_credentials={}, pvc_created=False)
         spec = written = live = None
+        # what an attempt wrote before a conflict sent it round again: the next attempt finds it in place (the
+        # claim exists, the Secret holds the new keys) and must still report it
+        done = dict(report={}, pvc_created=False)
         for attempt in range(CONFLICT_ATTEMPTS):
             live = self.client.get(RESOURCES["registry_config"], rules.CONFIG_NAME)
             spec, notes = rules.desired_spec(live.get("spec"), params, backend)
@@ -79,9 +82,12 @@ class Configurator(object):
             try:
                 if report:
                     self._write_secret(secret, new_data)
+                    if not self.check_mode:
+                        done["report"].update(report)
                 create_pvc = backend == "pvc" and options.get("create") and pvc is None
                 if create_pvc:
                     self._create_pvc(options)
+                    done["pvc_created"] = not self.check_mode
                 config_changed = spec != (live.get("spec") or {})
                 written = live
                 if config_changed:
@@ -96,8 +102,12 @@ class Configurator(object):
                 if exc.status == 409 and attempt < CONFLICT_ATTEMPTS - 1:
                     continue
                 raise
+            report = dict(done["report"], **report)
+            for key, change in report.items():
+                after["storage_credentials"][key] = "%s (%s)" % (rules.MASK, change)
+            create_pvc = bool(create_pvc) or done["pvc_created"]
             result.update(changed=bool(report or create_pvc or config_changed), notes=notes,
-                          storage_credentials=report, pvc_created=bool(create_pvc),
+                          storage_credentials=report, pvc_created=create_pvc,
                           diff=dict(before=before, after=after))
             result["config"] = rules.masked_spec(written.get("spec"))
             break

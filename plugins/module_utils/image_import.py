@@ -17,7 +17,7 @@ import re
 from ansible_collections.ocp.registry.plugins.module_utils import retry
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils import names
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, dry_run_or_predict
 
 INSECURE_ANNOTATION = "openshift.io/image.insecureRepository"
 REF = re.compile(r"^(?:(?P<host>[^/]+(?:\.|:)[^/]*|localhost)/)?(?P<repo>[a-z0-9]+(?:[._/-]+[a-z0-9]+)*)"
@@ -255,10 +255,11 @@ def reference_fixes(items, stream):
 
 
 class Importer(object):
-    def __init__(self, client, check_mode, parallel=8):
+    def __init__(self, client, check_mode, parallel=8, notes=None):
         self.client = client
         self.check_mode = check_mode
         self.parallel = parallel
+        self.notes = notes if notes is not None else []
 
     def streams(self, namespace, names):
         """Live streams by name: one LIST for several, one GET for one."""
@@ -329,7 +330,8 @@ class Importer(object):
             for result in found:
                 if result["tag"] in fixes:
                     result["policy_changed"] = True
-            if not self.check_mode:
+            # check mode: the server's dry run of the stream's update, when there is a stream to update
+            if not self.check_mode or stream is not None:
                 self._set_reference_policies(namespace, name, fixes)
         for item in found:
             item["stream_created"] = stream is None
@@ -356,5 +358,6 @@ class Importer(object):
             for tag in (stream.get("spec") or {}).get("tags") or []:
                 if tag.get("name") in fixes:
                     tag["referencePolicy"] = fixes[tag["name"]]
-            return self.client.replace(RESOURCES["imagestream"], stream, namespace)
+            return dry_run_or_predict(self.check_mode, lambda: self.client.replace(
+                RESOURCES["imagestream"], stream, namespace, dry_run=self.check_mode), stream, self.notes)
         retry.on_conflict(attempt)

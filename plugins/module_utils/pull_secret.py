@@ -9,11 +9,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import functools
 
 from ansible_collections.ocp.registry.plugins.module_utils import names
 from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig, retry
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, dry_run_or_predict
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 KEY = ".dockerconfigjson"
@@ -40,6 +41,7 @@ class PullSecret(object):
         self.original = None  # the Secret as prefetched, what restore() writes back
         self.secret_written = False
         self.read_before = False
+        self.notes = []
 
     def prefetch(self):
         """Read the Secret now (its first attempt uses this read): a run over several Secrets reads them all before
@@ -104,6 +106,7 @@ class PullSecret(object):
             after = dict(after or {}, service_accounts=dict((a, v[1]) for a, v in self.link_views.items()))
         result["diff"] = dict(before=before, after=after)
         result["conflicts_retried"] = self.conflicts
+        result["notes"] = list(self.notes)
         return result
 
     def _read(self):
@@ -162,19 +165,23 @@ class PullSecret(object):
                                   "was written" % (self.namespace, self.name))
 
     def _write(self, secret, payload):
-        if self.check_mode:
-            return
+        """Create or update the Secret; in check mode the server's dry run of the same request (it stores nothing,
+        but it judges the write: permissions, admission, a namespace being deleted)."""
         data = base64.b64encode(payload).decode("ascii")
-        self.secret_written = True
         if secret is None:
             body = {"apiVersion": "v1", "kind": "Secret", "type": SECRET_TYPE,
                     "metadata": {"name": self.name, "namespace": self.namespace}, "data": {KEY: data}}
-            self.client.create(RESOURCES["secret"], body, self.namespace)
-            return
-        body = dict(secret)
-        body["data"] = dict(secret.get("data") or {})
-        body["data"][KEY] = data
-        self.client.replace(RESOURCES["secret"], body, self.namespace)
+            write = functools.partial(self.client.create, RESOURCES["secret"], body, self.namespace,
+                                      dry_run=self.check_mode)
+        else:
+            body = dict(secret)
+            body["data"] = dict(secret.get("data") or {})
+            body["data"][KEY] = data
+            write = functools.partial(self.client.replace, RESOURCES["secret"], body, self.namespace,
+                                      dry_run=self.check_mode)
+        if not self.check_mode:
+            self.secret_written = True
+        dry_run_or_predict(self.check_mode, write, None, self.notes)
 
     def _read_service_accounts(self):
         """Every service account to link must exist before anything is written: nothing half-done."""
@@ -209,8 +216,9 @@ class PullSecret(object):
                 linked_after = sorted(f for f in ("imagePullSecrets", "secrets")
                                       if any(r.get("name") == self.name for r in sa.get(f) or []))
                 self.link_views[account] = (linked_before, linked_after)
-                if changed_fields and not self.check_mode:
-                    self.client.replace(RESOURCES["serviceaccount"], sa, self.namespace)
+                if changed_fields:
+                    dry_run_or_predict(self.check_mode, lambda: self.client.replace(
+                        RESOURCES["serviceaccount"], sa, self.namespace, dry_run=self.check_mode), None, self.notes)
                 return changed_fields
             try:
                 changed_fields, conflicts = retry.on_conflict(attempt)
@@ -233,8 +241,8 @@ class PullSecret(object):
             if secret.get("type") != SECRET_TYPE:
                 raise PullSecretError("Secret %s/%s has type %s, not %s; not deleting it"
                                       % (self.namespace, self.name, secret.get("type"), SECRET_TYPE))
-            if not self.check_mode:
-                self.client.delete(RESOURCES["secret"], self.name, self.namespace)
+            dry_run_or_predict(self.check_mode, lambda: self.client.delete(
+                RESOURCES["secret"], self.name, self.namespace, dry_run=self.check_mode), None, self.notes)
             raw = base64.b64decode((secret.get("data") or {}).get(KEY, ""))
             try:
                 before = dockerconfig.masked(dockerconfig.load(raw))
@@ -242,4 +250,5 @@ class PullSecret(object):
                 before = {"state": "present (unreadable content)"}
             result.update(changed=True, deleted=True, diff=dict(before=before, after=None))
         result["conflicts_retried"] = self.conflicts
+        result["notes"] = list(self.notes)
         return result

@@ -402,7 +402,7 @@ def main():
         def before_import(planned):
             state["reactions"] = finder.predict(moves_of(planned))
             reactions.guard(state["reactions"], params["max_reactions"], params["protected_namespaces"])
-        importer = image_import.Importer(module.client, module.check_mode, params["parallel"])
+        importer = image_import.Importer(module.client, module.check_mode, params["parallel"], notes)
         results, repositories, created = importer.run(params["namespace"], grouped,
                                                       before_import if guarded else None)
         found = []

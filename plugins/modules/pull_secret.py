@@ -30,7 +30,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads and predicts; sends no write request. O(validate_credentials) still logs in (a read).
+    details: Each write is sent as the API server's dry run, which stores nothing but judges the write (permissions,
+      admission); nothing is stored. O(validate_credentials) still logs in (a read).
   diff_mode:
     support: full
     details: Each entry's username, with its secret masked and marked when it changes.
@@ -217,6 +218,13 @@ checks:
     error:
       description: What went wrong, in words; never a secret.
       type: str
+notes:
+  description:
+    - What the module noticed, in words; in check mode, that the prediction was made without the API server's dry
+      run when the credentials may only read.
+  returned: always
+  type: list
+  elements: str
 conflicts_retried:
   description: How many 409 Conflicts were resolved by reading and merging again.
   returned: always
@@ -325,8 +333,11 @@ def run_all(client, params, check_mode):
         before[key], after[key] = diff.get("before"), diff.get("after")
         one.pop("conflicts_retried", None)
         results.append(dict(one, namespace=manager.namespace, name=manager.name))
+    notes = []
+    for manager in managers:
+        notes.extend(n for n in manager.notes if n not in notes)
     result = dict(changed=any(r["changed"] for r in results), results=results, diff=dict(before=before, after=after),
-                  conflicts_retried=sum(m.conflicts for m in managers))
+                  conflicts_retried=sum(m.conflicts for m in managers), notes=notes)
     if checks is not None:
         result["checks"] = checks
     return result

@@ -230,11 +230,11 @@ class ImageMirrors(object):
             raise MirrorError("; ".join(errors) + "; nothing was written")
         result = dict(changed=False, objects=[], migration=[], conflicts_retried=0, nodes_affected=False)
 
-        planned = {}
+        intended = {}
 
         def attempt():
             # what each earlier attempt meant to write, with its changes, for the writes it made before a conflict
-            planned.update(((o["kind"], o["name"]), o) for o in result["objects"] if o["action"] != "unchanged")
+            intended.update(((o["kind"], o["name"]), o) for o in result["objects"] if o["action"] != "unchanged")
             result.update(objects=[], migration=[])
             return self._apply(entries, result)
         try:
@@ -245,10 +245,10 @@ class ImageMirrors(object):
         result["notes"] = list(self.notes)
         if self.wrote and not result["changed"]:
             result.update(changed=True, nodes_affected=True)
-        for kind, name, _action in self.wrote:
+        for kind, name, action in self.wrote:
             for index, obj in enumerate(result["objects"]):
                 if (obj["kind"], obj["name"]) == (kind, name) and obj["action"] == "unchanged":
-                    result["objects"][index] = planned.get((kind, name), dict(obj, action=_action))
+                    result["objects"][index] = intended.get((kind, name), dict(obj, action=action))
         if result["changed"] and self.params.get("wait") and not self.check_mode:
             try:
                 result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn,

@@ -77,8 +77,6 @@ class Configurator(object):
                           storage_credentials=dict((k, rules.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
             after = dict(config=rules.masked_spec(spec),
                          storage_credentials=dict(before["storage_credentials"]))
-            for key, change in report.items():
-                after["storage_credentials"][key] = "%s (%s)" % (rules.MASK, change)
             try:
                 if report:
                     self._write_secret(secret, new_data)

@@ -13,7 +13,7 @@ import os
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 
-from ansible_collections.ocp.registry.plugins.module_utils import hostfile, pem
+from ansible_collections.ocp.registry.plugins.module_utils import certificates, hostfile
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.names import HOST_PORT
 
@@ -22,14 +22,6 @@ DOCKER_CERTS = "/etc/docker/certs.d"
 
 class CAError(OcpRegistryError, ValueError):
     pass
-
-
-def fingerprints(text):
-    """The SHA-256 fingerprints of the certificates in text, or None when it holds none that parse."""
-    try:
-        return [c["fingerprint_sha256"] for c in pem.describe(text, "current")]
-    except pem.PemError:
-        return None
 
 
 class RegistryCA(object):
@@ -58,25 +50,29 @@ class RegistryCA(object):
                 raise CAError("ca_file %s cannot be read (%s); nothing was written"
                               % (params["ca_file"], exc.strerror or exc))
         try:
-            certificates = pem.describe(text, "ca" if params["ca"] else "ca_file %s" % params["ca_file"])
-        except pem.PemError as exc:
+            # a host without cryptography still gets the fingerprints (and subject and expiry where ssl reads them)
+            described, warnings = certificates.check_ca_bundle(
+                text, "ca" if params["ca"] else "ca_file %s" % params["ca_file"], need_cryptography=False)
+        except certificates.CertificateError as exc:
             raise CAError("%s; nothing was written" % exc)
-        return text.strip() + "\n", certificates
+        for warning in warnings:
+            self.module.warn(warning)
+        return text.strip() + "\n", described
 
     def run(self):
-        text, certificates = self.validate()
+        text, described = self.validate()
         params = self.params
         dirs = list(params["certs_dirs"]) + ([DOCKER_CERTS] if params["docker"] else [])
-        wanted = [c["fingerprint_sha256"] for c in certificates]
+        wanted = [c["fingerprint_sha256"] for c in described]
         result = dict(changed=False, files=[])
         if params["state"] == "present":
-            result["certificates"] = certificates
+            result["certificates"] = described
         before, after = {}, {}
         for directory in dirs:
             path = os.path.join(directory, params["registry"], "ca.crt")
             raw = hostfile.read(path)
             current = to_text(raw) if raw is not None else None
-            held = fingerprints(current) if current is not None else None
+            held = certificates.fingerprints(current) if current is not None else None
             if params["state"] == "absent":
                 action = "removed" if current is not None else "unchanged"
             elif current is None:

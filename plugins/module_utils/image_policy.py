@@ -14,7 +14,7 @@ import re
 import time
 
 from ansible_collections.ocp.registry.plugins.module_utils import names
-from ansible_collections.ocp.registry.plugins.module_utils import pools, retry, trust
+from ansible_collections.ocp.registry.plugins.module_utils import certificates, pools, retry
 from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
 from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError, Resource, dry_run_or_predict
 
@@ -215,10 +215,10 @@ def ca_view(data):
     out = {}
     for key in sorted(data or {}):
         try:
-            certs = trust.parse_bundle(data[key], key)
+            certs = certificates.read_bundle(data[key], key)
             out[key] = "; ".join("%s, expires %s, SHA-256 %s" % (c["subject"], c["not_after"], c["fingerprint_sha256"])
                                  for c in certs)
-        except trust.TrustError:
+        except certificates.CertificateError:
             out[key] = "(%d bytes, not a PEM certificate)" % len(data[key] or "")
     return out
 
@@ -242,13 +242,13 @@ def report(client, image_config, warn):
     for key, pem in sorted(((config_map or {}).get("data") or {}).items()):
         entry = dict(key=key, registry=key[::-1].replace("..", ":", 1)[::-1] if ".." in key else key)
         try:
-            certs = trust.parse_bundle(pem, key)
+            certs = certificates.read_bundle(pem, key)
             entry["certificates"] = [dict((k, c[k]) for k in ("subject", "not_after", "days_left",
                                                               "fingerprint_sha256")) for c in certs]
-            if any(c["days_left"] < trust.EXPIRY_WARNING_DAYS for c in certs):
+            if any(c["days_left"] < certificates.EXPIRY_WARNING_DAYS for c in certs):
                 left = min(c["days_left"] for c in certs)
                 warn("the CA trusted for %s expires in %d day(s)" % (entry["registry"], left))
-        except trust.TrustError as exc:
+        except certificates.CertificateError as exc:
             entry["error"] = str(exc)
         out["trusted_cas"].append(entry)
     return out
@@ -305,11 +305,11 @@ class ImagePolicy(object):
                     raise PolicyError("%s: ca_file %s cannot be read (%s); nothing was written"
                                       % (label, entry["ca_file"], exc.strerror or exc))
             try:
-                certs, warnings = trust.check_ca_bundle(pem, label)
+                certs, warnings = certificates.check_ca_bundle(pem, label)
                 if self.params.get("validate"):
-                    trust.verify_registry(entry["registry"], pem, label, proxy=self.params.get("proxy"),
+                    certificates.verify_registry(entry["registry"], pem, label, proxy=self.params.get("proxy"),
                                           no_proxy=self.params.get("no_proxy"))
-            except trust.TrustError as exc:
+            except certificates.CertificateError as exc:
                 raise PolicyError("%s; nothing was written" % exc)
             for warning in warnings:
                 self.warn(warning)
@@ -342,7 +342,8 @@ class ImagePolicy(object):
                     new_data.pop(key, None)
                 else:
                     # an entry that is already there keeps its exact bytes when it holds the same certificates
-                    same = key in data and data[key].strip() == entry["pem"].strip()
+                    # (compared as certificates: other line endings or whitespace are not a change)
+                    same = key in data and certificates.same_certificates(data[key], entry["pem"])
                     new_data[key] = data[key] if same else entry["pem"]
                 action = "unchanged" if data.get(key) == new_data.get(key) else (
                     "removed" if key not in new_data else ("added" if key not in data else "changed"))

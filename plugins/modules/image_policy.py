@@ -323,7 +323,7 @@ api_requests:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.ocp.registry.plugins.module_utils import image_policy, trust
+from ansible_collections.ocp.registry.plugins.module_utils import certificates, image_policy
 from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
 
 STATE = dict(type="str", choices=["present", "absent"], default="present")
@@ -360,7 +360,7 @@ def main():
         wait_sleep=dict(type="int", default=5),
     )
     module = ClusterModule(argument_spec=spec, supports_check_mode=True)
-    if module.params.get("trusted_cas") and not trust.HAS_CRYPTOGRAPHY:
+    if module.params.get("trusted_cas") and not certificates.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"))
     module.run(lambda: image_policy.ImagePolicy(module.client, module.params, module.check_mode, module.warn).run())
 

@@ -14,7 +14,8 @@ version_added: 1.0.0
 description:
   - Writes the CA of one registry to C(<dir>/<host[:port]>/ca.crt) in each certs.d directory, where podman, skopeo,
     buildah and CRI-O (C(/etc/containers/certs.d)) and docker (C(/etc/docker/certs.d)) look for it.
-  - The PEM is checked before anything is written (certificates, a CA, not expired); the diff shows fingerprints.
+  - The PEM is checked before anything is written (certificates, a CA, not expired; a warning when it expires within
+    30 days); the diff shows fingerprints. Files are compared by the certificates they hold, not by their bytes.
   - Atomic writes, mode 0644 from the first byte. Standard library only (uses cryptography when the host has it,
     to check the CA flag).
 author:
@@ -79,7 +80,9 @@ files:
       description: V(added), V(changed), V(removed) or V(unchanged).
       type: str
 certificates:
-  description: The certificates written, each C(fingerprint_sha256) and, where readable, C(subject), C(not_after), C(days_left).
+  description:
+    - The certificates written, each C(fingerprint_sha256) and, where readable, C(subject), C(not_after),
+      C(days_left); with cryptography on the host also C(issuer), C(not_before) and C(is_ca).
   returned: when O(state=present)
   type: list
   elements: dict
@@ -96,6 +99,15 @@ certificates:
     days_left:
       description: Days until it expires, where readable.
       type: int
+    issuer:
+      description: The issuer, with cryptography on the host.
+      type: str
+    not_before:
+      description: The start of its validity, with cryptography on the host.
+      type: str
+    is_ca:
+      description: Whether it is a CA; null without cryptography on the host.
+      type: bool
 """
 
 from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule

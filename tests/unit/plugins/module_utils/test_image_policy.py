@@ -6,12 +6,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
 
 import pytest
 
 from ansible_collections.ocp.registry.plugins.module_utils import image_policy as ip
-from ansible_collections.ocp.registry.plugins.module_utils import trust
 
 PAYLOAD = "quay.io/openshift-release-dev/ocp-release"
 
@@ -110,45 +108,8 @@ def test_protection_counts_only_new_problems():
     assert ip.payload_repository("registry.example.com:5000/ocp/release:4.18") == "registry.example.com:5000/ocp/release"
 
 
-def _certificate(ca=True, days=365, name="unit-ca"):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=400))
-            .not_valid_after(now + datetime.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def test_ca_bundles_are_checked_and_described():
-    pytest.importorskip("cryptography")
-    pem = _certificate()
-    certs, warnings = trust.check_ca_bundle(pem, "trusted_cas[0]")
-    assert certs[0]["subject"] == "CN=unit-ca" and certs[0]["is_ca"] and certs[0]["days_left"] >= 364
-    assert len(certs[0]["fingerprint_sha256"]) == 95 and warnings == []
-    soon, warnings = trust.check_ca_bundle(_certificate(days=10), "trusted_cas[1]")
-    assert "expires in" in warnings[0] and "trusted_cas[1]" in warnings[0]
-    with pytest.raises(trust.TrustError, match="expired on"):
-        trust.check_ca_bundle(_certificate(days=-1), "x")
-    with pytest.raises(trust.TrustError, match="not a CA"):
-        trust.check_ca_bundle(_certificate(ca=False), "x")
-    with pytest.raises(trust.TrustError, match="cannot be parsed"):
-        trust.check_ca_bundle("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", "x")
-    with pytest.raises(trust.TrustError, match="holds no certificate block"):
-        trust.check_ca_bundle("just text", "x")
-    two, _warnings = trust.check_ca_bundle(pem + _certificate(name="second"), "bundle")
-    assert [c["subject"] for c in two] == ["CN=unit-ca", "CN=second"]
-
-
-def test_ca_view_never_shows_the_pem():
-    pytest.importorskip("cryptography")
-    pem = _certificate()
+def test_ca_view_never_shows_the_pem(make_certificate):
+    pem = make_certificate()
     view = ip.ca_view({"registry.example.com..5000": pem, "notes": "free text"})
     assert "BEGIN" not in str(view) and view["registry.example.com..5000"].startswith("CN=unit-ca, expires ")
     assert view["notes"] == "(9 bytes, not a PEM certificate)"

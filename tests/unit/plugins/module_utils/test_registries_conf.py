@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import hostfile, pem
+from ansible_collections.ocp.registry.plugins.module_utils import hostfile
 from ansible_collections.ocp.registry.plugins.module_utils import registries_conf as rc
 from ansible_collections.ocp.registry.plugins.filter import registry_definitions as defs
 
@@ -105,13 +105,6 @@ def test_host_files_have_their_mode_from_the_first_byte(tmp_path, mode):
     assert stat.S_IMODE(os.stat(str(tmp_path / "new")).st_mode) == 0o700
     assert os.listdir(str(target.parent)) == ["file.conf"] and target.read_bytes() == b"content\n"
     assert hostfile.numeric_mode("0640") == 0o640 and hostfile.numeric_mode("u=rw") == 0o600
-
-
-def test_pem_is_checked_with_the_standard_library():
-    with pytest.raises(pem.PemError, match="holds no certificate block"):
-        pem.describe("hello", "ca")
-    with pytest.raises(pem.PemError, match="not a DER certificate"):
-        pem.describe("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n", "ca")
 
 
 def test_one_definition_fans_out():

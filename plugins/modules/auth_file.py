@@ -155,8 +155,9 @@ checks:
       type: str
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import auth_file, credentials
-from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import auth_file
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import entries as credentials
+from ansible_collections.ocp.registry.plugins.module_utils.core.host_module import HostModule
 
 
 def main():

@@ -338,9 +338,11 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import image_import, names, reactions
-from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.imports import image_import
+from ansible_collections.ocp.registry.plugins.module_utils.core import names
+from ansible_collections.ocp.registry.plugins.module_utils.imports import reactions
+from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
 
 IMAGE_SPEC = {
     "stream": dict(type="str", required=True),

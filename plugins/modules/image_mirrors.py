@@ -228,8 +228,8 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import mirrors
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.policy import mirrors
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
 
 
 def main():

@@ -323,8 +323,9 @@ api_requests:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.ocp.registry.plugins.module_utils import certificates, image_policy
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.core import certificates
+from ansible_collections.ocp.registry.plugins.module_utils.policy import image_policy
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
 
 STATE = dict(type="str", choices=["present", "absent"], default="present")
 # one word for a registry in every option: registry (name and domain_name stay as aliases until 2.0.0)

@@ -169,8 +169,8 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import pruner
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import pruner
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
 
 LEVELS = ["Normal", "Debug", "Trace", "TraceAll"]
 

@@ -513,6 +513,10 @@ wait:
     skipped:
       description: Why it did not wait, when it did not.
       type: str
+conflicts_retried:
+  description: How many times the operator's config changed between this task's read and its write, and was read again.
+  returned: when the task got as far as writing
+  type: int
 api_requests:
   description: Requests sent to the API server.
   returned: always
@@ -521,9 +525,9 @@ api_requests:
 
 import copy
 
-from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
-from ansible_collections.ocp.registry.plugins.module_utils.registry_operator import Configurator, WaitFailed
+from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.integrated.operator import Configurator, WaitFailed
 
 
 def _strings(*names, **kinds):

@@ -252,10 +252,10 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import credentials
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
-from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.pull_secret import GLOBAL, PullSecret, PullSecretError
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import entries as credentials
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.credentials.pull_secret import GLOBAL, PullSecret, PullSecretError
 
 
 SECRET_SPEC = dict(

@@ -177,8 +177,8 @@ changes:
       type: str
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
-from ansible_collections.ocp.registry.plugins.module_utils.registries_conf import DropIn
+from ansible_collections.ocp.registry.plugins.module_utils.core.host_module import HostModule
+from ansible_collections.ocp.registry.plugins.module_utils.hosts.registries_conf import DropIn
 
 
 def main():

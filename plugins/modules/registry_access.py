@@ -210,8 +210,8 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import registry_access
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import access as registry_access
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
 
 
 def argument_spec():

@@ -110,8 +110,8 @@ certificates:
       type: bool
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils.host_module import HostModule
-from ansible_collections.ocp.registry.plugins.module_utils.host_ca import RegistryCA
+from ansible_collections.ocp.registry.plugins.module_utils.core.host_module import HostModule
+from ansible_collections.ocp.registry.plugins.module_utils.hosts.certs_d import RegistryCA
 
 
 def main():

@@ -308,11 +308,15 @@ api_requests:
 
 import base64
 
-from ansible_collections.ocp.registry.plugins.module_utils import dockerconfig, image_policy, names, pruner, registry_state
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, ClusterError
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
-from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck, registry_host
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import dockerconfig
+from ansible_collections.ocp.registry.plugins.module_utils.policy import image_policy
+from ansible_collections.ocp.registry.plugins.module_utils.core import names
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import pruner
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import state as registry_state
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.credentials.registry_api import RegistryCheck, registry_host
 
 CHECK_SPEC = dict(
     registry=dict(type="str", required=True),

@@ -176,9 +176,9 @@ api_requests:
   type: int
 """
 
-from ansible_collections.ocp.registry.plugins.module_utils import registry_login
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
-from ansible_collections.ocp.registry.plugins.module_utils.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import route_login as registry_login
+from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
+from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
 
 
 def argument_spec():

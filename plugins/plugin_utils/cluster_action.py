@@ -44,8 +44,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_options import resolve_auth
-from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConfigError, connect, has_inline_credentials
+from ansible_collections.ocp.registry.plugins.module_utils.api.options import resolve_auth
+from ansible_collections.ocp.registry.plugins.module_utils.api.kubeconfig import ConfigError, connect, has_inline_credentials
 
 try:  # loaded once in the controller's main process; forked workers inherit the import
     from kubernetes.client import Configuration  # noqa: F401  pylint: disable=unused-import

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import auth_file
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import auth_file
 
 
 @pytest.mark.parametrize("preset, environ, uid, expected", [

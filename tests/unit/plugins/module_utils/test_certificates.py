@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import certificates
+from ansible_collections.ocp.registry.plugins.module_utils.core import certificates
 
 
 def test_ca_bundles_are_checked_and_described(make_certificate):

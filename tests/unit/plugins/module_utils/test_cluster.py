@@ -16,9 +16,9 @@ import pytest
 
 from ansible.module_utils.six.moves import BaseHTTPServer
 
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, Client, ClusterError, error_message
-from ansible_collections.ocp.registry.plugins.module_utils.cluster_options import resolve_auth
-from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import ConfigError, Connection, connect
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, Client, ClusterError, error_message
+from ansible_collections.ocp.registry.plugins.module_utils.api.options import resolve_auth
+from ansible_collections.ocp.registry.plugins.module_utils.api.kubeconfig import ConfigError, Connection, connect
 
 
 # ------------------------------------------------------------------ option / environment precedence
@@ -380,7 +380,7 @@ def test_kubeconfig_token_over_plain_http_is_refused(tmp_path):
 def test_skipping_certificate_verification_warns_naming_the_host(monkeypatch, params, environ, warned):
     from ansible.module_utils.common import warnings
     from ansible.module_utils.testing import patch_module_args
-    from ansible_collections.ocp.registry.plugins.module_utils.cluster_module import ClusterModule
+    from ansible_collections.ocp.registry.plugins.module_utils.core.cluster_module import ClusterModule
     for key in [k for k in os.environ if k.startswith("K8S_AUTH_")]:
         monkeypatch.delenv(key)
     for key, value in environ.items():
@@ -414,8 +414,8 @@ def test_file_options_are_checked_before_any_request(tmp_path, option, content, 
 
 
 def test_registry_checks_tell_unreachable_untrusted_and_missing_ca_apart(tmp_path):
-    from ansible_collections.ocp.registry.plugins.module_utils import credentials
-    from ansible_collections.ocp.registry.plugins.module_utils.registry import RegistryCheck
+    from ansible_collections.ocp.registry.plugins.module_utils.credentials import entries as credentials
+    from ansible_collections.ocp.registry.plugins.module_utils.credentials.registry_api import RegistryCheck
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import credentials, dockerconfig
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import entries as credentials
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import dockerconfig
 
 # as podman login writes it: tab-indented, auths and credHelpers only
 PODMAN = (b'{\n\t"auths": {\n\t\t"quay.io": {\n\t\t\t"auth": "' + base64.b64encode(b"org+robot:planted-secret-1")

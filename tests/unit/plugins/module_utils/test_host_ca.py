@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils.host_ca import RegistryCA
+from ansible_collections.ocp.registry.plugins.module_utils.hosts.certs_d import RegistryCA
 
 
 def certificate(name="unit-ca"):

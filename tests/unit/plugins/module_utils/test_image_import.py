@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import image_import as ii
+from ansible_collections.ocp.registry.plugins.module_utils.imports import image_import as ii
 
 D1 = "sha256:" + "1" * 64
 D2 = "sha256:" + "2" * 64

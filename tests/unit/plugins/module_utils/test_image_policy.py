@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import image_policy as ip
+from ansible_collections.ocp.registry.plugins.module_utils.policy import image_policy as ip
 
 PAYLOAD = "quay.io/openshift-release-dev/ocp-release"
 

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import registry_state as regstate
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import state as regstate
 
 
 def cond(ctype, status, reason="", message=""):

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import registry_spec as rules
-from ansible_collections.ocp.registry.plugins.module_utils import registry_state as regstate
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import spec as rules
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import state as regstate
 
 BACKEND_OPTIONS = ("empty_dir", "pvc", "s3", "gcs", "azure", "swift", "ibmcos")
 

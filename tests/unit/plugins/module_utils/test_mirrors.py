@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.ocp.registry.plugins.filter import registry_definitions as defs
-from ansible_collections.ocp.registry.plugins.module_utils import mirrors as m
+from ansible_collections.ocp.registry.plugins.module_utils.policy import mirrors as m
 
 SRC = "quay.io/openshift-release-dev/ocp-release"
 

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import pruner
+from ansible_collections.ocp.registry.plugins.module_utils.integrated import pruner
 
 
 @pytest.mark.parametrize("schedule", ["0 0 * * *", "30 2 * * 0", "*/15 * * * *", "0 1-5/2 * JAN-MAR MON-FRI",

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import reactions
+from ansible_collections.ocp.registry.plugins.module_utils.imports import reactions
 
 NEW = "sha256:" + "2" * 64
 MOVE = {"digest": NEW, "pull_spec": "quay.example.com/org/app@" + NEW, "reference_policy": "Source",

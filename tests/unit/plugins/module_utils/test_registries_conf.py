@@ -11,8 +11,8 @@ import stat
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import hostfile
-from ansible_collections.ocp.registry.plugins.module_utils import registries_conf as rc
+from ansible_collections.ocp.registry.plugins.module_utils.core import hostfile
+from ansible_collections.ocp.registry.plugins.module_utils.hosts import registries_conf as rc
 from ansible_collections.ocp.registry.plugins.filter import registry_definitions as defs
 
 MIRRORED = dict(prefix="quay.io/openshift-release-dev", location="quay.io/openshift-release-dev", blocked=True,

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import registry_login
+from ansible_collections.ocp.registry.plugins.module_utils.credentials import route_login as registry_login
 
 SUBJECT = "system:serviceaccount:ci:builder"
 NOW = 1800000000

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import retry
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.api import retry
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import ClusterError
 
 
 class Clock(object):

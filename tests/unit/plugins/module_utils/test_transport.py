@@ -13,9 +13,9 @@ import threading
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import RESOURCES, Client, ClusterError
-from ansible_collections.ocp.registry.plugins.module_utils.kubeconfig import Connection
-from ansible_collections.ocp.registry.plugins.module_utils.transport import Peer, Transport, TransportError
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, Client, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.api.kubeconfig import Connection
+from ansible_collections.ocp.registry.plugins.module_utils.api.transport import Peer, Transport, TransportError
 
 
 class Server(object):

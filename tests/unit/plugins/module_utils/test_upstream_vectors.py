@@ -13,7 +13,8 @@ import os
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils import image_policy, mirrors
+from ansible_collections.ocp.registry.plugins.module_utils.policy import image_policy
+from ansible_collections.ocp.registry.plugins.module_utils.policy import mirrors
 
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "data", "runtime-utils-registries.json")
 with open(DATA) as handle:

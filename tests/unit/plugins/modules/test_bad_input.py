@@ -22,7 +22,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ocp.registry.plugins.module_utils import transport
+from ansible_collections.ocp.registry.plugins.module_utils.api import transport
 
 PEM = """-----BEGIN CERTIFICATE-----
 MIIBhTCCASugAwIBAgIUJzq3Yl1n7N8w6l1vQ0bXw3l3Q8IwCgYIKoZIzj0EAwIw

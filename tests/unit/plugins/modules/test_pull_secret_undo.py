@@ -14,8 +14,8 @@ import json
 
 import pytest
 
-from ansible_collections.ocp.registry.plugins.module_utils.cluster import ClusterError
-from ansible_collections.ocp.registry.plugins.module_utils.pull_secret import PullSecretError
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.credentials.pull_secret import PullSecretError
 from ansible_collections.ocp.registry.plugins.modules import pull_secret
 
 OLD = {"auths": {"quay.example.com": {"auth": base64.b64encode(b"robot:old-planted-secret").decode()}}}

@@ -743,10 +743,12 @@ class Handler(BaseHTTPRequestHandler):
             if forward:
                 if ctx.get("force_conflict") and verb in ("update", "patch"):
                     raise front_conflict(info)
-                status = self._forward(method, path, body, info, ctx.get("dry_run"))
-                entry.update(status=status, resource=ctx.get("resource"), namespace=ctx.get("namespace"),
-                             name=ctx.get("name"), dry_run=ctx.get("dry_run", False), upstream=True)
-                lab.log.add(entry)
+                def logged(status):
+                    # logged before the client has its answer: a client that reads the log next finds its request
+                    entry.update(status=status, resource=ctx.get("resource"), namespace=ctx.get("namespace"),
+                                 name=ctx.get("name"), dry_run=ctx.get("dry_run", False), upstream=True)
+                    lab.log.add(entry)
+                self._forward(method, path, body, info, ctx.get("dry_run"), logged)
                 return
             if path == "/openapi/v2" and "protobuf" in self.headers.get("Accept", ""):
                 entry.update(status=200)
@@ -777,7 +779,7 @@ class Handler(BaseHTTPRequestHandler):
         lab.log.add(entry)
         self._send(status, payload, headers)
 
-    def _forward(self, method, path, body, info=None, dry_run=False) -> int:
+    def _forward(self, method, path, body, info=None, dry_run=False, logged=None) -> int:
         """Pass the request to kube-apiserver; discovery answers get the lab's own groups added."""
         api = self.lab.api
         accept = rewrite = None
@@ -789,11 +791,15 @@ class Handler(BaseHTTPRequestHandler):
                 rewrite = functools.partial(_add_groups, [api._group(g) for g in api._groups()])  # pylint: disable=protected-access
         elif path == "/openapi/v3":
             rewrite = functools.partial(_add_openapi_paths, api._groups())  # pylint: disable=protected-access
-        status, answer = self.lab.front.forward(self, method, self.path, body, accept=accept, rewrite=rewrite)
-        if method != "GET" and 200 <= status < 300 and answer and not dry_run:
-            # what a client wrote is what the lab's controllers and image API read next (their cache would see it
-            # a moment later from its watch; a test writes and then imports at once)
-            self.lab.real.observe_write(method, info or {}, answer)
+        def before_answer(status, answer):
+            if method != "GET" and 200 <= status < 300 and answer and not dry_run:
+                # what a client wrote is what the lab's controllers and image API read next (their cache would see
+                # it a moment later from its watch; a test writes and then imports at once)
+                self.lab.real.observe_write(method, info or {}, answer)
+            if logged is not None:
+                logged(status)
+        status, _answer = self.lab.front.forward(self, method, self.path, body, accept=accept, rewrite=rewrite,
+                                                 before_answer=before_answer)
         return status
 
     def _control(self, method, path, body, user, query=""):

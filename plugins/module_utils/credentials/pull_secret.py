@@ -9,14 +9,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import functools
 
 from ansible_collections.ocp.registry.plugins.module_utils.core import names
 from ansible_collections.ocp.registry.plugins.module_utils.credentials import entries as credentials
 from ansible_collections.ocp.registry.plugins.module_utils.credentials import dockerconfig
-from ansible_collections.ocp.registry.plugins.module_utils.api import retry
 from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, ClusterError, dry_run_or_predict
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, ClusterError
+from ansible_collections.ocp.registry.plugins.module_utils.core.reconciler import Reconciler
 
 SECRET_TYPE = "kubernetes.io/dockerconfigjson"
 KEY = ".dockerconfigjson"
@@ -29,21 +28,21 @@ class PullSecretError(OcpRegistryError, ValueError):
     pass
 
 
-class PullSecret(object):
+class PullSecret(Reconciler):
+    """One dockerconfigjson Secret and its service account links. Its own run: the Secret and each service account
+    are separate objects, each converged under the one retry policy."""
+    error = PullSecretError
+
     def __init__(self, client, params, check_mode):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
+        super(PullSecret, self).__init__(client, params, check_mode)
         self.namespace = params["namespace"]
         self.name = params["name"]
-        self.conflicts = 0
         self.accounts = {}
         self.link_views = {}
         self.prefetched = None
         self.original = None  # the Secret as prefetched, what restore() writes back
         self.secret_written = False
         self.read_before = False
-        self.notes = []
 
     def prefetch(self):
         """Read the Secret now (its first attempt uses this read): a run over several Secrets reads them all before
@@ -72,7 +71,7 @@ class PullSecret(object):
                 body["data"][KEY] = old
             if body["data"] != (current.get("data") or {}):
                 self.client.replace(RESOURCES["secret"], body, self.namespace)
-        retry.on_conflict(attempt)
+        self.converge(attempt, "Secret %s/%s" % (self.namespace, self.name))
 
     def problems(self):
         """What is wrong with the names, before any request."""
@@ -145,13 +144,7 @@ class PullSecret(object):
             result.update(changed=bool(report or created), changes=report, created=created,
                           registries=dockerconfig.summary(new))
             return before, after
-        try:
-            views, conflicts = retry.on_conflict(attempt)
-        except retry.ConflictsExhausted as exc:
-            raise PullSecretError("Secret %s/%s kept changing under this run (%d conflicts in %.0fs); try again"
-                                  % (self.namespace, self.name, exc.conflicts, exc.seconds))
-        self.conflicts += conflicts
-        return views
+        return self.converge(attempt, "Secret %s/%s" % (self.namespace, self.name))
 
     def _require_namespace(self):
         """Before creating the Secret: its namespace exists (found by a read, not by a refused write). Credentials
@@ -170,20 +163,17 @@ class PullSecret(object):
         """Create or update the Secret; in check mode the server's dry run of the same request (it stores nothing,
         but it judges the write: permissions, admission, a namespace being deleted)."""
         data = base64.b64encode(payload).decode("ascii")
+        if not self.check_mode:
+            self.secret_written = True
         if secret is None:
-            body = {"apiVersion": "v1", "kind": "Secret", "type": SECRET_TYPE,
-                    "metadata": {"name": self.name, "namespace": self.namespace}, "data": {KEY: data}}
-            write = functools.partial(self.client.create, RESOURCES["secret"], body, self.namespace,
-                                      dry_run=self.check_mode)
+            self.create(RESOURCES["secret"], {"apiVersion": "v1", "kind": "Secret", "type": SECRET_TYPE,
+                                              "metadata": {"name": self.name, "namespace": self.namespace},
+                                              "data": {KEY: data}}, self.namespace)
         else:
             body = dict(secret)
             body["data"] = dict(secret.get("data") or {})
             body["data"][KEY] = data
-            write = functools.partial(self.client.replace, RESOURCES["secret"], body, self.namespace,
-                                      dry_run=self.check_mode)
-        if not self.check_mode:
-            self.secret_written = True
-        dry_run_or_predict(self.check_mode, write, None, self.notes)
+            self.replace(RESOURCES["secret"], body, self.namespace)
 
     def _read_service_accounts(self):
         """Every service account to link must exist before anything is written: nothing half-done."""
@@ -219,15 +209,9 @@ class PullSecret(object):
                                       if any(r.get("name") == self.name for r in sa.get(f) or []))
                 self.link_views[account] = (linked_before, linked_after)
                 if changed_fields:
-                    dry_run_or_predict(self.check_mode, lambda: self.client.replace(
-                        RESOURCES["serviceaccount"], sa, self.namespace, dry_run=self.check_mode), None, self.notes)
+                    self.replace(RESOURCES["serviceaccount"], sa, self.namespace)
                 return changed_fields
-            try:
-                changed_fields, conflicts = retry.on_conflict(attempt)
-            except retry.ConflictsExhausted as exc:
-                raise PullSecretError("ServiceAccount %s/%s kept changing under this run (%d conflicts); try again"
-                                      % (self.namespace, account, exc.conflicts))
-            self.conflicts += conflicts
+            changed_fields = self.converge(attempt, "ServiceAccount %s/%s" % (self.namespace, account))
             if changed_fields:
                 result["changed"] = True
                 result["links"].append(dict(service_account=account, fields=changed_fields,
@@ -243,8 +227,7 @@ class PullSecret(object):
             if secret.get("type") != SECRET_TYPE:
                 raise PullSecretError("Secret %s/%s has type %s, not %s; not deleting it"
                                       % (self.namespace, self.name, secret.get("type"), SECRET_TYPE))
-            dry_run_or_predict(self.check_mode, lambda: self.client.delete(
-                RESOURCES["secret"], self.name, self.namespace, dry_run=self.check_mode), None, self.notes)
+            self.delete(RESOURCES["secret"], self.name, self.namespace)
             raw = base64.b64decode((secret.get("data") or {}).get(KEY, ""))
             try:
                 before = dockerconfig.masked(dockerconfig.load(raw))

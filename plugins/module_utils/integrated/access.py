@@ -17,9 +17,9 @@ import copy
 import re
 
 from ansible_collections.ocp.registry.plugins.module_utils.core import names
-from ansible_collections.ocp.registry.plugins.module_utils.api import retry
-from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, Resource, dry_run_or_predict
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, Resource
 from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
+from ansible_collections.ocp.registry.plugins.module_utils.core.reconciler import Reconciler
 
 RBAC = "rbac.authorization.k8s.io"
 ROLEBINDING = Resource(RBAC + "/v1", "rolebindings", "RoleBinding", True)
@@ -182,33 +182,30 @@ def validate(params):
     return role, namespace, subjects
 
 
-class Access(object):
+class Access(Reconciler):
     """Grant or revoke one image role in one namespace (or cluster-wide) to the subjects the options name."""
+    error = AccessError
+    subject = "the role bindings"
 
-    def __init__(self, client, params, check_mode, warn):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.warn = warn
-        self.notes = []
+    def validate(self):
+        self.role, self.namespace, self.wanted = validate(self.params)
+        self.resource = ROLEBINDING if self.namespace else CLUSTERROLEBINDING
 
-    def run(self):
-        role, namespace, wanted = validate(self.params)
-        resource = ROLEBINDING if namespace else CLUSTERROLEBINDING
-        self._check_references(namespace, wanted)
-        state = {}
+    def prepare(self):
+        self._check_references(self.namespace, self.wanted)
         # a conflict can come after an attempt wrote some bindings: those writes stay in the result (the next
         # attempt finds them done), and the bindings are compared with what the first attempt read
         self._done = []
         self._first_before = {}
+        self.after = {}
 
-        def attempt():
-            state.clear()
-            state.update(self._reconcile(resource, role, namespace, wanted))
-        _value, conflicts = retry.on_conflict(attempt)
-        before, after = self._first_before, state["after"]
-        state["actions"] = [a for i, a in enumerate(self._done)
-                            if not any(b["name"] == a["name"] for b in self._done[i + 1:])]
+    def attempt(self):
+        self.after = self._reconcile(self.resource, self.role, self.namespace, self.wanted)
+
+    def outcome(self):
+        role, namespace = self.role, self.namespace
+        before, after = self._first_before, self.after
+        actions = [a for i, a in enumerate(self._done) if not any(b["name"] == a["name"] for b in self._done[i + 1:])]
         granted = sorted(set(_all(after)) - set(_all(before)))
         revoked = sorted(set(_all(before)) - set(_all(after)))
         where = namespace or "every namespace"
@@ -219,11 +216,10 @@ class Access(object):
             words.append("revoked from " + ", ".join(subject_text(k) for k in revoked))
         summary = "%s %s: %s" % (where, role, "; ".join(words) or "no change")
         return dict(
-            changed=bool(state["actions"]), role=role, namespace=namespace, cluster_wide=namespace is None,
+            changed=bool(actions), role=role, namespace=namespace, cluster_wide=namespace is None,
             summary=summary,
             subjects=[subject_text(k) for k in _all(after)], granted=[subject_text(k) for k in granted],
-            revoked=[subject_text(k) for k in revoked], bindings=state["actions"], notes=self.notes,
-            conflicts_retried=conflicts,
+            revoked=[subject_text(k) for k in revoked], bindings=actions,
             diff=dict(before=dict((n, [subject_text(k) for k in s]) for n, s in sorted(before.items())),
                       after=dict((n, [subject_text(k) for k in s]) for n, s in sorted(after.items()))))
 
@@ -291,18 +287,16 @@ class Access(object):
                     if name not in own:
                         after[name] = [k for k in after[name] if k in wanted]
                 kept = sorted(n for n in own if after[n])
-                if kept:
-                    self.notes.append("exclusive left OpenShift's own binding(s) %s alone: %s"
-                                      % (", ".join(kept), ", ".join(subject_text(k) for n in kept for k in after[n])))
-        actions = []
+                note = "exclusive left OpenShift's own binding(s) %s alone: %s" \
+                    % (", ".join(kept), ", ".join(subject_text(k) for n in kept for k in after[n]))
+                if kept and note not in self.notes:
+                    self.notes.append(note)
         for name in sorted(after):
             if name in by_name and after[name] == before[name]:
                 continue
-            actions.append(self._write(resource, role, namespace, name, by_name.get(name), after[name]))
-            self._done.append(actions[-1])
+            self._done.append(self._write(resource, role, namespace, name, by_name.get(name), after[name]))
         # what stays: a binding deleted for having no subject left is gone
-        after = dict((n, s) for n, s in after.items() if s or (n in by_name and _keeps_empty(by_name[n])))
-        return dict(before=before, after=after, actions=actions)
+        return dict((n, s) for n, s in after.items() if s or (n in by_name and _keeps_empty(by_name[n])))
 
     def _write(self, resource, role, namespace, name, live, subjects):
         body_subjects = [subject_body(k) for k in subjects]
@@ -314,17 +308,14 @@ class Access(object):
             if self.client.get(CLUSTERROLE, role, missing_ok=True) is None:
                 self.warn("ClusterRole %s does not exist on this cluster: the binding grants nothing until it does"
                           % role)
-            dry_run_or_predict(self.check_mode, lambda: self.client.create(resource, body, namespace,
-                                                                           dry_run=self.check_mode), body, self.notes)
+            self.create(resource, body, namespace)
             return dict(name=name, action="created", subjects=[subject_text(k) for k in subjects])
         if not subjects and not _keeps_empty(live):
-            dry_run_or_predict(self.check_mode, lambda: self.client.delete(resource, name, namespace,
-                                                                           dry_run=self.check_mode), None, self.notes)
+            self.delete(resource, name, namespace)
             return dict(name=name, action="deleted", subjects=[])
         body = copy.deepcopy(live)
         body["subjects"] = _merge_bodies(live.get("subjects") or [], subjects)
-        dry_run_or_predict(self.check_mode, lambda: self.client.replace(resource, body, namespace,
-                                                                        dry_run=self.check_mode), body, self.notes)
+        self.replace(resource, body, namespace)
         if _annotations(live).get(AUTOUPDATE) == "true":
             self.warn("binding %s is reconciled by the cluster (%s=true): the API server may put back what this task "
                       "changed when it restarts" % (name, AUTOUPDATE))

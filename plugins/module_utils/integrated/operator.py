@@ -10,14 +10,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import functools
-import time
 
-from ansible_collections.ocp.registry.plugins.module_utils.api import retry
 from ansible_collections.ocp.registry.plugins.module_utils.integrated import spec as rules
 from ansible_collections.ocp.registry.plugins.module_utils.integrated import state as regstate
 from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, dry_run_or_predict
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES
+from ansible_collections.ocp.registry.plugins.module_utils.core.reconciler import Reconciler
 
 ROUTE_SECRET_KEYS = ("tls.crt", "tls.key", "tls.cacrt")
 PROGRESSING_ERROR_GRACE = 10.0
@@ -43,89 +41,88 @@ def _encode(data):
     return dict((k, base64.b64encode(v).decode("ascii")) for k, v in data.items())
 
 
-class Configurator(object):
-    def __init__(self, client, params, check_mode, sleep=time.sleep, clock=time.time):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.sleep = sleep
-        self.clock = clock
-        self.notes = []
+class Configurator(Reconciler):
+    subject = "the image registry operator's config"
 
-    def run(self):
-        params = self.params
-        backend = rules.validate_options(params)
-        options = dict(params["storage"][rules._option_name(backend)] or {}) if backend else {}
-        result = dict(changed=False, notes=[], storage_credentials={}, pvc_created=False)
+    def validate(self):
+        self.backend = rules.validate_options(self.params)
+        self.options = dict(self.params["storage"][rules._option_name(self.backend)] or {}) if self.backend else {}
+
+    def prepare(self):
         # what an attempt wrote before a conflict sent it round again: the next attempt finds it in place (the
         # claim exists, the Secret holds the new keys) and must still report it
-        done = dict(report={}, pvc_created=False)
-        seen = {}
+        self.reported = {}
+        self.pvc_created = False
+        self.fields = {}
 
-        def attempt():
-            live = self.client.get(RESOURCES["registry_config"], rules.CONFIG_NAME)
-            spec, notes = rules.desired_spec(live.get("spec"), params, backend)
-            self.notes = notes
-            # a config that stays as it is needs no claim checked against it: the claim is read only for a change
-            # or for create
-            read_claim = spec != (live.get("spec") or {}) or bool(options.get("create"))
-            pvc, secret, secret_data = self._read_dependencies(spec, backend, read_claim)
-            new_data, report = rules.secret_changes(backend, options, secret_data)
-            rules.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"),
-                                     claim_known=read_claim)
-            self._check_route_secrets(spec)
-            seen.update(live=live, spec=spec)
-            before = dict(config=rules.masked_spec(live.get("spec")),
-                          storage_credentials=dict((k, rules.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
-            after = dict(config=rules.masked_spec(spec), storage_credentials=dict(before["storage_credentials"]))
-            if report:
-                self._write_secret(secret, new_data)
-                if not self.check_mode:
-                    done["report"].update(report)
-            create_pvc = backend == "pvc" and options.get("create") and pvc is None
-            if create_pvc:
-                self._create_pvc(options)
-                done["pvc_created"] = not self.check_mode
-            config_changed = spec != (live.get("spec") or {})
-            written = live
-            if config_changed:
-                body = dict(live, spec=spec)
-                body.pop("status", None)
-                # check mode asks the server for a dry run: the prediction has the server's defaults in it
-                written = dry_run_or_predict(
-                    self.check_mode, lambda: self.client.replace(RESOURCES["registry_config"], body,
-                                                                 dry_run=self.check_mode), body, notes)
-                after["config"] = rules.masked_spec(written.get("spec"))
-            report = dict(done["report"], **report)
-            for key, change in report.items():
-                after["storage_credentials"][key] = "%s (%s)" % (rules.MASK, change)
-            create_pvc = bool(create_pvc) or done["pvc_created"]
-            seen["written"] = written
-            result.update(changed=bool(report or create_pvc or config_changed), notes=notes,
-                          storage_credentials=report, pvc_created=create_pvc,
-                          diff=dict(before=before, after=after), config=rules.masked_spec(written.get("spec")))
-        try:
-            _value, result["conflicts_retried"] = retry.on_conflict(attempt, sleep=self.sleep, clock=self.clock)
-        except retry.ConflictsExhausted as exc:
-            raise OcpRegistryError("the image registry operator's config kept changing under this run: %s" % exc)
-        live, spec, written = seen["live"], seen["spec"], seen["written"]
-        if params.get("wait") and not (self.check_mode and result["changed"]):
-            try:
-                # nothing written: the config just read is the first poll's answer
-                state, progress, elapsed = self.wait(params.get("wait_timeout") or 600, params.get("wait_sleep") or 1.0,
-                                                     first_config=None if result["changed"] else live)
-            except WaitFailed as exc:
-                exc.result = result
-                raise
-            result["wait"] = dict(waited=True, elapsed=round(elapsed, 1), progress=progress)
-            result.update(self.facts(state))
-        else:
-            if params.get("wait"):
+    def attempt(self):
+        params, backend, options = self.params, self.backend, self.options
+        live = self.client.get(RESOURCES["registry_config"], rules.CONFIG_NAME)
+        spec, notes = rules.desired_spec(live.get("spec"), params, backend)
+        self.notes = notes
+        # a config that stays as it is needs no claim checked against it: the claim is read only for a change
+        # or for create
+        read_claim = spec != (live.get("spec") or {}) or bool(options.get("create"))
+        pvc, secret, secret_data = self._read_dependencies(spec, backend, read_claim)
+        new_data, report = rules.secret_changes(backend, options, secret_data)
+        rules.check_against_live(spec, pvc, set(new_data), options, params.get("allow_empty_dir_replicas"),
+                                 claim_known=read_claim)
+        self._check_route_secrets(spec)
+        self.live, self.spec = live, spec
+        before = dict(config=rules.masked_spec(live.get("spec")),
+                      storage_credentials=dict((k, rules.MASK) for k in sorted(secret_data) if k.startswith("REGISTRY_")))
+        after = dict(config=rules.masked_spec(spec), storage_credentials=dict(before["storage_credentials"]))
+        if report:
+            self._write_secret(secret, new_data)
+            if not self.check_mode:
+                self.reported.update(report)
+        create_pvc = backend == "pvc" and options.get("create") and pvc is None
+        if create_pvc:
+            self._create_pvc(options)
+            self.pvc_created = not self.check_mode
+        config_changed = spec != (live.get("spec") or {})
+        written = live
+        if config_changed:
+            body = dict(live, spec=spec)
+            body.pop("status", None)
+            # check mode asks the server for a dry run: the prediction has the server's defaults in it
+            written = self.replace(RESOURCES["registry_config"], body)
+            after["config"] = rules.masked_spec(written.get("spec"))
+        report = dict(self.reported, **report)
+        for key, change in report.items():
+            after["storage_credentials"][key] = "%s (%s)" % (rules.MASK, change)
+        create_pvc = bool(create_pvc) or self.pvc_created
+        self.written = written
+        self.fields = dict(changed=bool(report or create_pvc or config_changed), storage_credentials=report,
+                           pvc_created=create_pvc, diff=dict(before=before, after=after),
+                           config=rules.masked_spec(written.get("spec")))
+
+    def outcome(self):
+        result = dict(self.fields, notes=self.notes)
+        if not self.waits(result):
+            if self.params.get("wait"):
                 result["wait"] = dict(waited=False, elapsed=0, progress=[],
                                       skipped="check mode predicts the change; nothing was written to wait for")
-            result.update(self.facts(self._read_state(config=live if self.check_mode else written)))
-        result["config"] = result.get("config") or rules.masked_spec(spec)
+            result.update(self.facts(self._read_state(config=self.live if self.check_mode else self.written)))
+        result["config"] = result.get("config") or rules.masked_spec(self.spec)
         return result
+
+    def waits(self, result):
+        # with nothing to change the run still waits for a rollout in progress; check mode waits for nothing it
+        # would write
+        return bool(self.params.get("wait")) and not (self.check_mode and result["changed"])
+
+    def wait(self, result):
+        try:
+            # nothing written: the config just read is the first poll's answer
+            state, progress, elapsed = self.wait_rollout(
+                self.params.get("wait_timeout") or 600, self.params.get("wait_sleep") or 1.0,
+                first_config=None if result["changed"] else self.live)
+        except WaitFailed as exc:
+            exc.result = result
+            raise
+        result["wait"] = dict(waited=True, elapsed=round(elapsed, 1), progress=progress)
+        result.update(self.facts(state))
 
     def _read_dependencies(self, spec, backend, read_claim=True):
         storage = spec.get("storage") or {}
@@ -159,15 +156,12 @@ class Configurator(object):
 
     def _write_secret(self, secret, data):
         if secret is None:
-            body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": _encode(data),
-                    "metadata": {"name": rules.USER_SECRET, "namespace": regstate.NAMESPACE}}
-            write = functools.partial(self.client.create, RESOURCES["secret"], body, regstate.NAMESPACE,
-                                      dry_run=self.check_mode)
+            self.create(RESOURCES["secret"], {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                              "data": _encode(data),
+                                              "metadata": {"name": rules.USER_SECRET, "namespace": regstate.NAMESPACE}},
+                        regstate.NAMESPACE)
         else:
-            body = dict(secret, data=_encode(data))
-            write = functools.partial(self.client.replace, RESOURCES["secret"], body, regstate.NAMESPACE,
-                                      dry_run=self.check_mode)
-        dry_run_or_predict(self.check_mode, write, body, self.notes)
+            self.replace(RESOURCES["secret"], dict(secret, data=_encode(data)), regstate.NAMESPACE)
 
     def _create_pvc(self, options):
         spec = {"accessModes": [options.get("access_mode") or "ReadWriteMany"],
@@ -176,11 +170,9 @@ class Configurator(object):
             spec["storageClassName"] = options["storage_class"]
         if options.get("volume_mode"):
             spec["volumeMode"] = options["volume_mode"]
-        body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": spec,
-                "metadata": {"name": options["claim"], "namespace": regstate.NAMESPACE}}
-        dry_run_or_predict(self.check_mode,
-                           lambda: self.client.create(RESOURCES["pvc"], body, regstate.NAMESPACE, dry_run=self.check_mode),
-                           body, self.notes)
+        self.create(RESOURCES["pvc"], {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "spec": spec,
+                                       "metadata": {"name": options["claim"], "namespace": regstate.NAMESPACE}},
+                    regstate.NAMESPACE)
 
     def _read_state(self, config=None):
         """The config (read again unless given), the registry's routes and images.config."""
@@ -198,7 +190,7 @@ class Configurator(object):
                     rolled_out_reason=summary["rolled_out_reason"], hostnames=regstate.hostnames(image_config, routes),
                     registry=summary)
 
-    def wait(self, timeout, interval, first_config=None):
+    def wait_rollout(self, timeout, interval, first_config=None):
         """Poll until the operator reports a finished rollout; fail on a condition waiting cannot clear."""
         started = self.clock()
         progress = []

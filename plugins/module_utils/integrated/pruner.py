@@ -14,12 +14,11 @@ __metaclass__ = type
 
 import copy
 import re
-import time
 
 from ansible_collections.ocp.registry.plugins.module_utils.integrated import spec as registry_spec
-from ansible_collections.ocp.registry.plugins.module_utils.api import retry
 from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.api.client import ClusterError, Resource, dry_run_or_predict
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import ClusterError, Resource
+from ansible_collections.ocp.registry.plugins.module_utils.core.reconciler import Reconciler
 from ansible_collections.ocp.registry.plugins.module_utils.integrated.state import NAMESPACE, conditions_by_type
 
 PRUNER = Resource("imageregistry.operator.openshift.io/v1", "imagepruners", "ImagePruner", False)
@@ -146,53 +145,46 @@ def read(client):
     return pruner, cronjob
 
 
-class Pruner(object):
-    def __init__(self, client, params, check_mode, sleep=time.sleep, clock=time.time):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.sleep = sleep
-        self.clock = clock
-        self.notes = []
+class Pruner(Reconciler):
+    error = PrunerError
+    subject = "imagepruners/cluster"
 
-    def run(self):
+    def validate(self):
         validate(self.params)
-        state = {}
 
-        def attempt():
-            live = self.client.get(PRUNER, "cluster", missing_ok=True)
-            spec = desired_spec((live or {}).get("spec"), self.params)
-            state.update(live=live, spec=spec, written=live)
-            if live is not None and spec == (live.get("spec") or {}):
-                return
-            if live is None:
-                body = {"apiVersion": PRUNER.api_version, "kind": PRUNER.kind, "metadata": {"name": "cluster"},
-                        "spec": spec}
-                state["written"] = dry_run_or_predict(
-                    self.check_mode, lambda: self.client.create(PRUNER, body, dry_run=self.check_mode), body,
-                    self.notes)
-            else:
-                body = dict(live, spec=spec)
-                body.pop("status", None)
-                state["written"] = dry_run_or_predict(
-                    self.check_mode, lambda: self.client.replace(PRUNER, body, dry_run=self.check_mode), body,
-                    self.notes)
-        _value, conflicts = retry.on_conflict(attempt)
-        live, written = state["live"], state["written"]
-        changed = live is None or (written.get("spec") or {}) != ((live or {}).get("spec") or {})
-        result = dict(changed=changed, created=live is None, notes=self.notes, conflicts_retried=conflicts,
-                      diff=dict(before=(live or {}).get("spec") or {}, after=(written or {}).get("spec") or {}))
-        if self.params.get("wait") and changed and not self.check_mode:
-            pruner, cronjob = self.wait(written, self.params.get("wait_timeout") or 120,
-                                        self.params.get("wait_sleep") or 1.0)
-        else:
+    def prepare(self):
+        self.attempts = []  # the pruner as each attempt read it: the first is what this run started from
+
+    def attempt(self):
+        live = self.client.get(PRUNER, "cluster", missing_ok=True)
+        self.attempts.append(live)
+        spec = desired_spec((live or {}).get("spec"), self.params)
+        self.written = live
+        if live is None:
+            body = {"apiVersion": PRUNER.api_version, "kind": PRUNER.kind, "metadata": {"name": "cluster"},
+                    "spec": spec}
+            self.written = self.create(PRUNER, body)
+        elif spec != (live.get("spec") or {}):
+            body = dict(live, spec=spec)
+            body.pop("status", None)
+            self.written = self.replace(PRUNER, body)
+
+    def outcome(self):
+        # compared with what the first attempt read: a write before a conflict is this run's change too
+        first, written = self.attempts[0], self.written
+        before, after = (first or {}).get("spec") or {}, (written or {}).get("spec") or {}
+        result = dict(changed=first is None or after != before, created=first is None,
+                      diff=dict(before=before, after=after))
+        if not self.waits(result):
             # in check mode, the server's dry-run answer: the spec it would store, the status it has
-            pruner = written
-            cronjob = self.client.get(CRONJOB, CRONJOB_NAME, NAMESPACE, missing_ok=True)
-        result.update(facts(pruner, cronjob))
+            result.update(facts(written, self.client.get(CRONJOB, CRONJOB_NAME, NAMESPACE, missing_ok=True)))
         return result
 
-    def wait(self, written, timeout, interval):
+    def wait(self, result):
+        result.update(facts(*self.wait_applied(self.written, self.params.get("wait_timeout") or 120,
+                                               self.params.get("wait_sleep") or 1.0)))
+
+    def wait_applied(self, written, timeout, interval):
         """Until the operator has observed the change and the CronJob carries the schedule; a SyncError fails."""
         generation = (written.get("metadata") or {}).get("generation")
         started = self.clock()

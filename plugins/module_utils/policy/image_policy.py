@@ -9,16 +9,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import functools
 import re
-import time
 
 from ansible_collections.ocp.registry.plugins.module_utils.core import names
 from ansible_collections.ocp.registry.plugins.module_utils.core import certificates
 from ansible_collections.ocp.registry.plugins.module_utils.policy import pools
-from ansible_collections.ocp.registry.plugins.module_utils.api import retry
 from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, ClusterError, Resource, dry_run_or_predict
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import RESOURCES, ClusterError, Resource
+from ansible_collections.ocp.registry.plugins.module_utils.core.reconciler import Reconciler
 
 CONFIG_NAMESPACE = "openshift-config"
 DEFAULT_CA_CONFIG_MAP = "registry-cas"
@@ -258,37 +256,36 @@ def report(client, image_config, warn):
 
 # ------------------------------------------------------------------ the run
 
-class ImagePolicy(object):
-    def __init__(self, client, params, check_mode, warn, sleep=time.sleep):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.warn = warn
-        self.sleep = sleep
-        self.conflicts = 0
-        self.wrote = False  # a write of an earlier attempt (before a 409) counts as a change
-        self.notes = []
-        self.ca_actions = {}
+class ImagePolicy(Reconciler):
+    error = PolicyError
+    subject = "images.config"
 
-    def run(self):
+    def validate(self):
         errors = validate_options(self.params)
         if errors:
             raise PolicyError("; ".join(errors) + "; nothing was written")
-        cas = self._load_cas()
-        result = dict(changed=False, conflicts_retried=0, nodes_affected=False, trusted_cas=[])
+
+    def prepare(self):
+        self.cas = self._load_cas()
+        self.ca_actions = {}
+        self.first_before = None  # the policy as the first attempt read it, before any write
+        self.pools_before = None  # the pools' rendered configs before the first write, when the run waits
+        self.outcome_fields = {}
+
+    def attempt(self):
+        self._apply(self.cas)
+
+    def outcome(self):
+        return dict(self.outcome_fields, changed=self.outcome_fields["changed"] or bool(self.writes))
+
+    def waits(self, result):
+        return result["nodes_affected"] and bool(self.params.get("wait")) and not self.check_mode
+
+    def wait(self, result):
         try:
-            _done, self.conflicts = retry.on_conflict(lambda: self._apply(cas, result), sleep=self.sleep)
-        except retry.ConflictsExhausted as exc:
-            raise PolicyError("images.config kept changing under this run (%d conflicts); try again" % exc.conflicts)
-        result["conflicts_retried"] = self.conflicts
-        result["notes"] = list(self.notes)
-        if result["nodes_affected"] and self.params.get("wait") and not self.check_mode:
-            try:
-                result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn, self.sleep)
-            except pools.PoolError as exc:
-                raise PolicyError(str(exc))
-        result.pop("_pools_before", None)
-        return result
+            result["pools"] = pools.wait(self.client, self.pools_before or {}, self.params, self.warn, self.sleep)
+        except pools.PoolError as exc:
+            raise PolicyError(str(exc))
 
     def _load_cas(self):
         """The PEM of each trusted_cas entry, read and checked; the registry's chain verified when asked."""
@@ -318,8 +315,8 @@ class ImagePolicy(object):
             out.append(dict(entry, pem=pem.strip() + "\n", certs=certs))
         return out
 
-    def _apply(self, cas, result):
-        result["trusted_cas"] = []
+    def _apply(self, cas):
+        trusted_cas = []
         config = self.client.get(RESOURCES["image_config"], "cluster")
         spec = config.get("spec") or {}
         new_spec = desired_spec(spec, self.params)
@@ -351,8 +348,8 @@ class ImagePolicy(object):
                     "removed" if key not in new_data else ("added" if key not in data else "changed"))
                 action = self.ca_actions.setdefault(key, action) if action == "unchanged" else action
                 self.ca_actions[key] = action
-                result["trusted_cas"].append(dict(registry=entry["registry"], key=key, action=action,
-                                                  certificates=entry["certs"]))
+                trusted_cas.append(dict(registry=entry["registry"], key=key, action=action,
+                                        certificates=entry["certs"]))
             if new_data and not (spec.get("additionalTrustedCA") or {}).get("name"):
                 new_spec["additionalTrustedCA"] = {"name": ca_name}
         if new_data is None:
@@ -367,26 +364,27 @@ class ImagePolicy(object):
         if new_data is not None:
             before["trusted_cas"] = ca_view((config_map or {}).get("data") or {})
             after["trusted_cas"] = ca_view(new_data)
-        before = self.first_before = getattr(self, "first_before", None) or before  # as read before any write
+        before = self.first_before = self.first_before or before  # as read before any write
         sources_changed = self._sources_changed(spec, new_spec)
-        waits = sources_changed and self.params.get("wait") and not self.check_mode
-        result["_pools_before"] = pools.configs(self.client) if waits else {}
+        if self.pools_before is None and sources_changed and self.params.get("wait") and not self.check_mode:
+            self.pools_before = pools.configs(self.client)
         if ca_changed:
             self._write_config_map(config_map, ca_name, new_data)
-            self.wrote = True
         stored = config
         if spec_changed:
             body = copy.deepcopy(config)
             body["spec"] = new_spec
-            stored = dry_run_or_predict(self.check_mode, functools.partial(
-                self.client.replace, RESOURCES["image_config"], body, dry_run=self.check_mode), body, self.notes)
+            stored = self.replace(RESOURCES["image_config"], body)
             after = policy_view(stored.get("spec") or {})  # what the server stores (its own dry run in check mode)
             if new_data is not None:
                 after["trusted_cas"] = ca_view(new_data)
-        result.update(changed=bool(ca_changed or spec_changed or self.wrote), diff=dict(before=before, after=after),
-                      policy=after, nodes_affected=sources_changed,
-                      trusted_ca_config_map=ca_name or (spec.get("additionalTrustedCA") or {}).get("name"),
-                      created_config_map=bool(ca_changed and config_map is None))
+        created = bool(ca_changed and config_map is None) or any(
+            w["action"] == "created" for w in self.wrote("ConfigMap"))
+        self.outcome_fields = dict(
+            changed=bool(ca_changed or spec_changed), diff=dict(before=before, after=after), policy=after,
+            nodes_affected=sources_changed,
+            trusted_cas=trusted_cas, trusted_ca_config_map=ca_name or (spec.get("additionalTrustedCA") or {}).get("name"),
+            created_config_map=created)
 
     @staticmethod
     def _sources_changed(spec, new_spec):
@@ -395,16 +393,13 @@ class ImagePolicy(object):
 
     def _write_config_map(self, config_map, name, data):
         if config_map is None:
-            body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": CONFIG_NAMESPACE},
-                    "data": data}
-            write = functools.partial(self.client.create, RESOURCES["configmap"], body, CONFIG_NAMESPACE,
-                                      dry_run=self.check_mode)
+            self.create(RESOURCES["configmap"], {"apiVersion": "v1", "kind": "ConfigMap",
+                                                 "metadata": {"name": name, "namespace": CONFIG_NAMESPACE}, "data": data},
+                        CONFIG_NAMESPACE)
         else:
             body = copy.deepcopy(config_map)
             body["data"] = data
-            write = functools.partial(self.client.replace, RESOURCES["configmap"], body, CONFIG_NAMESPACE,
-                                      dry_run=self.check_mode)
-        dry_run_or_predict(self.check_mode, write, body, self.notes)
+            self.replace(RESOURCES["configmap"], body, CONFIG_NAMESPACE)
 
     def _guard(self, config, spec, new_spec):
         """Refuse to cut the cluster off its release payload or its own registry, unless force says so."""

@@ -10,15 +10,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import functools
 import re
-import time
 
 from ansible_collections.ocp.registry.plugins.module_utils.core import names
 from ansible_collections.ocp.registry.plugins.module_utils.policy import pools
-from ansible_collections.ocp.registry.plugins.module_utils.api import retry
 from ansible_collections.ocp.registry.plugins.module_utils.core.errors import OcpRegistryError
-from ansible_collections.ocp.registry.plugins.module_utils.api.client import Resource, dry_run_or_predict
+from ansible_collections.ocp.registry.plugins.module_utils.api.client import Resource
+from ansible_collections.ocp.registry.plugins.module_utils.core.reconciler import Reconciler
 
 IDMS = Resource("config.openshift.io/v1", "imagedigestmirrorsets", "ImageDigestMirrorSet", False)
 ITMS = Resource("config.openshift.io/v1", "imagetagmirrorsets", "ImageTagMirrorSet", False)
@@ -204,21 +202,13 @@ def view(items):
                                        source_policy=i.get("mirrorSourcePolicy") or ALLOW)) for i in items or [])
 
 
-class ImageMirrors(object):
-    def __init__(self, client, params, check_mode, warn, sleep=time.sleep):
-        self.client = client
-        self.params = params
-        self.check_mode = check_mode
-        self.warn = warn
-        self.sleep = sleep
-        self.conflicts = 0
-        self.notes = []
-        # the writes of every attempt: one before a conflict is a change the next attempt finds done
-        self.wrote = []
+class ImageMirrors(Reconciler):
+    error = MirrorError
+    subject = "the mirror sets"
 
-    def run(self):
-        entries = [dict(e, by=e.get("by") or "digest") for e in self.params.get("entries") or []]
-        errors = validate(entries)
+    def validate(self):
+        self.entries = [dict(e, by=e.get("by") or "digest") for e in self.params.get("entries") or []]
+        errors = validate(self.entries)
         if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", self.params["name"] or ""):
             errors.append("name %r is not a valid object name (lowercase letters, digits, '-' and '.')"
                           % self.params["name"])
@@ -229,41 +219,41 @@ class ImageMirrors(object):
                           "ImageDigestMirrorSets; set migrate_icsp: true too")
         if errors:
             raise MirrorError("; ".join(errors) + "; nothing was written")
-        result = dict(changed=False, objects=[], migration=[], conflicts_retried=0, nodes_affected=False)
 
-        intended = {}
+    def prepare(self):
+        self.objects, self.migration = [], []
+        # what each earlier attempt meant to write, with its changes, for the writes it made before a conflict
+        self.intended = {}
+        self.plan = {}
+        self.pools_before = None  # the pools' rendered configs before the first write, when the run waits
 
-        def attempt():
-            # what each earlier attempt meant to write, with its changes, for the writes it made before a conflict
-            intended.update(((o["kind"], o["name"]), o) for o in result["objects"] if o["action"] != "unchanged")
-            result.update(objects=[], migration=[])
-            return self._apply(entries, result)
-        try:
-            _done, self.conflicts = retry.on_conflict(attempt, sleep=self.sleep)
-        except retry.ConflictsExhausted as exc:
-            raise MirrorError("the mirror sets kept changing under this run (%d conflicts); try again" % exc.conflicts)
-        result["conflicts_retried"] = self.conflicts
-        result["notes"] = list(self.notes)
-        if self.wrote and not result["changed"]:
+    def attempt(self):
+        self.intended.update(((o["kind"], o["name"]), o) for o in self.objects if o["action"] != "unchanged")
+        self.objects, self.migration = [], []
+        self._apply(self.entries)
+
+    def outcome(self):
+        result = dict(self.plan, objects=self.objects, migration=self.migration)
+        if self.writes and not result["changed"]:
             result.update(changed=True, nodes_affected=True)
-        for kind, name, action in self.wrote:
+        for write in self.writes:
+            key = (write["kind"], write["name"])
             for index, obj in enumerate(result["objects"]):
-                if (obj["kind"], obj["name"]) == (kind, name) and obj["action"] == "unchanged":
-                    result["objects"][index] = intended.get((kind, name), dict(obj, action=action))
-        if result["changed"] and self.params.get("wait") and not self.check_mode:
-            try:
-                result["pools"] = pools.wait(self.client, result.pop("_pools_before"), self.params, self.warn,
-                                             self.sleep)
-            except pools.PoolError as exc:
-                raise MirrorError(str(exc))
-        result.pop("_pools_before", None)
+                if (obj["kind"], obj["name"]) == key and obj["action"] == "unchanged":
+                    result["objects"][index] = self.intended.get(key, dict(obj, action=write["action"]))
         return result
+
+    def wait(self, result):
+        try:
+            result["pools"] = pools.wait(self.client, self.pools_before or {}, self.params, self.warn, self.sleep)
+        except pools.PoolError as exc:
+            raise MirrorError(str(exc))
 
     def _lists(self):
         return dict(digest=self.client.list(IDMS).get("items") or [], tag=self.client.list(ITMS).get("items") or [],
                     icsp=self.client.list(ICSP).get("items") or [])
 
-    def _apply(self, entries, result):
+    def _apply(self, entries):
         live = self._lists()
         name = self.params["name"]
         exclusive = self.params.get("exclusive")
@@ -281,7 +271,7 @@ class ImageMirrors(object):
             before_view[by] = view(items)
             after_view[by] = view(new_items)
             if new_items == items and current is not None:
-                result["objects"].append(dict(kind=resource.kind, name=name, action="unchanged", changes=[]))
+                self.objects.append(dict(kind=resource.kind, name=name, action="unchanged", changes=[]))
                 continue
             if current is None and not new_items:
                 continue
@@ -291,24 +281,23 @@ class ImageMirrors(object):
             body.setdefault("spec", {})[field] = new_items
             writes.append((resource, action, body, name))
             planned[by] = [o for o in planned[by] if o["metadata"]["name"] != name] + ([body] if new_items else [])
-            result["objects"].append(dict(kind=resource.kind, name=name, action=action, changes=changes))
+            self.objects.append(dict(kind=resource.kind, name=name, action=action, changes=changes))
         if self.params.get("migrate_icsp"):
-            self._plan_migration(live, planned, writes, result)
+            self._plan_migration(live, planned, writes)
         problems = policy_conflicts(planned["digest"], planned["tag"], planned["icsp"])
         if problems:
             raise MirrorError("; ".join(problems) + "; nothing was written")
-        before_pools = pools.configs(self.client) if writes and self.params.get("wait") and not self.check_mode else {}
-        # the pools as they were before the first write, when an earlier attempt wrote
-        result["_pools_before"] = result.get("_pools_before") or before_pools
+        if self.pools_before is None and writes and self.params.get("wait") and not self.check_mode:
+            # the pools as they were before the first write (an earlier attempt's, when it wrote)
+            self.pools_before = pools.configs(self.client)
         for resource, action, body, obj_name in writes:
             self._write(resource, action, body, obj_name)
-        result.update(changed=bool(writes), nodes_affected=bool(writes),
-                      order=node_order(planned["digest"], planned["tag"], planned["icsp"]),
-                      diff=dict(before=dict(before_view, icsp=sorted(o["metadata"]["name"] for o in live["icsp"])),
-                                after=dict(after_view, icsp=sorted(o["metadata"]["name"] for o in planned["icsp"]))))
-        return result
+        self.plan = dict(changed=bool(writes), nodes_affected=bool(writes),
+                         order=node_order(planned["digest"], planned["tag"], planned["icsp"]),
+                         diff=dict(before=dict(before_view, icsp=sorted(o["metadata"]["name"] for o in live["icsp"])),
+                                   after=dict(after_view, icsp=sorted(o["metadata"]["name"] for o in planned["icsp"]))))
 
-    def _plan_migration(self, live, planned, writes, result):
+    def _plan_migration(self, live, planned, writes):
         """An ImageDigestMirrorSet of the same name and mirrors for every ICSP; the ICSP deleted when asked."""
         for icsp in live["icsp"]:
             name = icsp["metadata"]["name"]
@@ -326,14 +315,12 @@ class ImageMirrors(object):
             if step["delete_icsp"]:
                 writes.append((ICSP, "deleted", None, name))
                 planned["icsp"] = [o for o in planned["icsp"] if o["metadata"]["name"] != name]
-            result["migration"].append(step)
+            self.migration.append(step)
 
     def _write(self, resource, action, body, name):
         if action == "deleted":
-            write = functools.partial(self.client.delete, resource, name, dry_run=self.check_mode)
+            self.delete(resource, name)
         elif action == "created":
-            write = functools.partial(self.client.create, resource, body, dry_run=self.check_mode)
+            self.create(resource, body)
         else:
-            write = functools.partial(self.client.replace, resource, body, dry_run=self.check_mode)
-        dry_run_or_predict(self.check_mode, write, body, self.notes)
-        self.wrote.append((resource.kind, name, action))
+            self.replace(resource, body)

@@ -132,10 +132,12 @@ class Upstream:
         self.client = Client(url, ca_file, "")
 
     def forward(self, handler, method: str, raw_path: str, body: bytes, accept: str | None = None,
-                rewrite=None) -> tuple[int, bytes | None]:
+                rewrite=None, before_answer=None) -> tuple[int, bytes | None]:
         """Send the request upstream and the answer back to the client; returns the status code and the body
         (None when it was streamed).
-        rewrite(status, payload) may change a JSON answer (discovery merges the lab's own groups in)."""
+        rewrite(status, payload) may change a JSON answer (discovery merges the lab's own groups in).
+        before_answer(status, body) runs before the client has its answer (the request log and the lab's view of
+        the write are then up to date when the client reads them next)."""
         headers = {k: handler.headers[k] for k in FORWARD_REQUEST_HEADERS if handler.headers.get(k)}
         if accept:
             headers["Accept"] = accept
@@ -156,10 +158,14 @@ class Upstream:
                 if attempt:
                     raise
         if streaming:
+            if before_answer is not None:
+                before_answer(resp.status, None)
             return self._stream(handler, resp, conn), None
         data = resp.read()
         if rewrite is not None and resp.status == 200:
             data = json.dumps(rewrite(json.loads(data))).encode()
+        if before_answer is not None:
+            before_answer(resp.status, data)
         handler.send_response(resp.status)
         for key, value in resp.getheaders():
             if key.lower() not in DROP_RESPONSE_HEADERS:

@@ -29,6 +29,15 @@ def _get(mapping, key):
     return value
 
 
+def _result(mapping, key):
+    """A published result, or None when there is none: a role's task skipped because its area is not configured
+    (integrated_registry_pruner_result without a pruner) registers a skipped result, which is no result."""
+    value = _get(mapping, key)
+    if isinstance(value, dict) and value.get("skipped") is True and "diff" not in value and "results" not in value:
+        return None
+    return value
+
+
 def host_cluster(host_vars, clusters):
     """The cluster a host belongs to: its registry_cluster, or the only cluster of a one-cluster inventory."""
     named = _get(host_vars, "registry_cluster")
@@ -54,10 +63,10 @@ def fleet_drift_report(clusters, hostvars, hosts=None):
         collected = {}
         if own is not None:
             for part, var in CLUSTER_PARTS:
-                collected[part] = _get(own, var)
+                collected[part] = _result(own, var)
         for part, var in HOST_PARTS:
-            collected[part] = [dict(host=host, result=_get(_get(hostvars, host), var)) for host in by_cluster[name]
-                               if _get(_get(hostvars, host), var) is not None]
+            collected[part] = [dict(host=host, result=_result(_get(hostvars, host), var)) for host in by_cluster[name]
+                               if _result(_get(hostvars, host), var) is not None]
         report = drift_report(collected)
         report["hosts"] = sorted(by_cluster[name])
         report["checked"] = name not in clusters or bool(_get(own, "drift_checked"))

@@ -111,7 +111,13 @@ def play(playbook, limit=None, forks=5, extra=()):
             "--forks", str(forks), os.path.join(ROOT, "playbooks", playbook)] + list(extra)
     if limit:
         argv += ["--limit", limit]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build"), ANSIBLE_NOCOLOR="1", LAB_DIR=LAB_DIR)
+    counted = os.path.join(LAB_DIR, "task-count.json")
+    if os.path.exists(counted):
+        os.unlink(counted)
+    # the tasks each host ran (tests/bench/callbacks/task_count.py): every result a worker produced
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build"), ANSIBLE_NOCOLOR="1", LAB_DIR=LAB_DIR,
+               ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, "tests", "bench", "callbacks"),
+               ANSIBLE_CALLBACKS_ENABLED="task_count", TASK_COUNT_FILE=counted)
     env.update(shared_env())  # the shared registries the fleet inventory reads from the environment
     peaks = [0.0, 0.0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -134,7 +140,18 @@ def play(playbook, limit=None, forks=5, extra=()):
         raise SystemExit("%s failed (rc %s):\n%s" % (playbook, proc.returncode, out[-4000:]))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # the whole tree, once reaped
+    with open(counted, encoding="utf-8") as handle:
+        TASKS[playbook, limit] = dict((host, c["total"]) for host, c in json.load(handle).items())
     return elapsed, peaks[0], peaks[1], cpu
+
+
+TASKS: dict = {}
+
+
+def tasks_of(playbook, limit, hosts):
+    """The tasks a playbook's last run (with this limit) ran per host, for the hosts given: (min, max)."""
+    counts = [TASKS[playbook, limit].get(host, 0) for host in hosts]
+    return (min(counts), max(counts)) if counts else (0, 0)
 
 
 def main():
@@ -157,6 +174,15 @@ def main():
         took, _main, _tree, _cpu = play("site.yml", forks=len(names))
         print("  site.yml: %.1fs" % took, flush=True)
         fleet.requests(names)
+        # a no-op site.yml for one cluster and its host: the tasks and CPU of a run with nothing to change
+        host_of_one = next(n for n, v in fleet.nodes.items() if v["registry_cluster"] == one)
+        took, _main, _tree, site_cpu = play("site.yml", limit=one_limit, forks=len(names))
+        site_tasks = dict(cluster=TASKS["site.yml", one_limit].get(one, 0),
+                          host=TASKS["site.yml", one_limit].get(host_of_one, 0),
+                          localhost=TASKS["site.yml", one_limit].get("localhost", 0))
+        print("  no-op site.yml, one cluster and its host: %.1fs, CPU %.1fs, tasks %s" % (took, site_cpu, site_tasks),
+              flush=True)
+        fleet.requests(names)
         # (kind, limit, clusters checked): with hosts, a cluster and its host against every cluster and host;
         # clusters only, the cluster group alone (in production the hosts' modules run on the hosts themselves)
         kinds = [("one", one_limit, [one]), ("fleet", None, names),
@@ -171,9 +197,15 @@ def main():
                 results[kind].append({"seconds": took, "main_rss_mib": main_rss, "tree_rss_mib": tree,
                                       "cpu_per_cluster": cpu / len(checked)})
                 per_cluster[kind].append(counts)
+                results[kind][-1]["tasks_per_cluster"] = tasks_of("drift.yml", limit, checked)
+                results[kind][-1]["tasks_per_host"] = tasks_of(
+                    "drift.yml", limit, [n for n, v in fleet.nodes.items() if v["registry_cluster"] in checked
+                                         and (limit is None or n in limit.split(","))])
                 print("  run %d %-14s %6.1fs  CPU %5.1fs per cluster  controller %5.0f MiB (tree %5.0f MiB)  "
-                      "requests/cluster %s" % (run + 1, kind, took, results[kind][-1]["cpu_per_cluster"], main_rss, tree,
-                                               sorted(set(c["total"] for c in counts.values()))), flush=True)
+                      "requests/cluster %s  tasks/cluster %s  tasks/host %s"
+                      % (run + 1, kind, took, results[kind][-1]["cpu_per_cluster"], main_rss, tree,
+                         sorted(set(c["total"] for c in counts.values())), results[kind][-1]["tasks_per_cluster"],
+                         results[kind][-1]["tasks_per_host"]), flush=True)
 
         def median(kind, key):
             return statistics.median(r[key] for r in results[kind])
@@ -182,7 +214,9 @@ def main():
             return sorted(set(c["total"] for run in per_cluster[kind] for c in run.values()))
 
         writes = sum(c["writes"] for kind in per_cluster.values() for run in kind for c in run.values())
-        summary = {"clusters": len(names), "forks": len(names), "runs": args.runs, "cpus": os.cpu_count(), "writes": writes}
+        summary = {"clusters": len(names), "forks": len(names), "runs": args.runs, "cpus": os.cpu_count(), "writes": writes,
+                   "control_plane": os.environ.get("CONTROL_PLANE") or "emulated",
+                   "site_noop_one_cluster": dict(site_tasks, cpu_seconds=round(site_cpu, 2))}
         for label, one_kind, fleet_kind in (("", "one", "fleet"), ("clusters_only_", "one-cluster", "fleet-clusters")):
             one_time, fleet_time = median(one_kind, "seconds"), median(fleet_kind, "seconds")
             summary.update({
@@ -196,6 +230,8 @@ def main():
                 label + "controller_main_rss_mib_fleet": round(max(r["main_rss_mib"] for r in results[fleet_kind])),
                 label + "controller_tree_rss_mib_one": round(max(r["tree_rss_mib"] for r in results[one_kind])),
                 label + "controller_tree_rss_mib_fleet": round(max(r["tree_rss_mib"] for r in results[fleet_kind])),
+                label + "tasks_per_cluster": results[one_kind][-1]["tasks_per_cluster"][1],
+                label + "tasks_per_host": results[one_kind][-1]["tasks_per_host"][1],
             })
         print()
         print("| | 1 cluster | %d clusters (forks %d) |" % (len(names), len(names)))
@@ -212,6 +248,10 @@ def main():
                 title, summary[label + "controller_main_rss_mib_one"], summary[label + "controller_tree_rss_mib_one"],
                 summary[label + "controller_main_rss_mib_fleet"], summary[label + "controller_tree_rss_mib_fleet"]))
         print("| writes | 0 | %d |" % writes)
+        print("| tasks per cluster / per host, no-op drift.yml | %s / %s | |"
+              % (summary["tasks_per_cluster"], summary["tasks_per_host"]))
+        print("| tasks per cluster / its host / localhost, no-op site.yml (one cluster) | %(cluster)s / %(host)s / "
+              "%(localhost)s (CPU %(cpu_seconds)s s) | |" % summary["site_noop_one_cluster"])
         print("(%d CPUs)" % os.cpu_count())
         if args.json:
             with open(args.json, "w", encoding="utf-8") as handle:

@@ -15,7 +15,7 @@ banner() { printf '\n%s==== %s ====%s\n' "$bold" "$*" "$plain"; }
 report() { "$ROOT/.venv/bin/python" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["summary"]); [print(" ", a, "->", d.get("field") or d.get("registry") or "%s:%s" % (d.get("stream"), d.get("tag"))) for a, v in sorted(r["areas"].items()) for d in v["differences"]]' "$1"; }
 
 banner "1. Configure from scratch (playbooks/site.yml): the registry, trust for the private registry, mirrors, credentials, hosts, imports"
-play playbooks/site.yml | sed -n '/Show what the registry/,/^$/p;/Imported/,/Failed/p;/PLAY RECAP/,$p'
+play playbooks/site.yml | sed -n '/Show the cluster.s image registries/,/^$/p;/Imported/,/Failed/p;/PLAY RECAP/,$p'
 
 banner "2. Drift report: clean"
 play playbooks/drift.yml -e drift_report_path="$LAB_DIR/drift-1.json" >/dev/null

@@ -743,6 +743,7 @@ class Handler(BaseHTTPRequestHandler):
             if forward:
                 if ctx.get("force_conflict") and verb in ("update", "patch"):
                     raise front_conflict(info)
+
                 def logged(status):
                     # logged before the client has its answer: a client that reads the log next finds its request
                     entry.update(status=status, resource=ctx.get("resource"), namespace=ctx.get("namespace"),
@@ -791,6 +792,7 @@ class Handler(BaseHTTPRequestHandler):
                 rewrite = functools.partial(_add_groups, [api._group(g) for g in api._groups()])  # pylint: disable=protected-access
         elif path == "/openapi/v3":
             rewrite = functools.partial(_add_openapi_paths, api._groups())  # pylint: disable=protected-access
+
         def before_answer(status, answer):
             if method != "GET" and 200 <= status < 300 and answer and not dry_run:
                 # what a client wrote is what the lab's controllers and image API read next (their cache would see

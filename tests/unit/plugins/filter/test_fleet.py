@@ -109,3 +109,16 @@ def test_image_access_drift_in_the_report_the_lines_and_the_page():
     assert "not granted to Group system:serviceaccounts:b" in page and page.count("<details>") == 1
     clean = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True, "image_streams_access_result": [same]}})
     assert clean["clusters"]["east"]["areas"]["image_access"]["matches"]
+
+
+def test_a_skipped_task_is_no_result():
+    # the integrated_registry role registers its pruner task's result directly: without a pruner, a skipped result
+    skipped = {"changed": False, "skipped": True, "skip_reason": "Conditional result was False",
+               "false_condition": "integrated_registry_pruner is defined"}
+    pruned = {"changed": True, "diff": {"before": {"schedule": "@daily"}, "after": {"schedule": "@hourly"}}}
+    report = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True, "integrated_registry_result": CLEAN,
+                                                          "integrated_registry_pruner_result": skipped}})
+    assert sorted(report["areas"]) == ["registry_config"] and not report["drift"]
+    report = fleet.fleet_drift_report(["east"], {"east": {"drift_checked": True, "integrated_registry_result": CLEAN,
+                                                          "integrated_registry_pruner_result": pruned}})
+    assert report["drifted_clusters"] == ["east"] and report["clusters"]["east"]["drifted_areas"] == ["image_pruner"]

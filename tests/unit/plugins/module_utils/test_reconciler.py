@@ -108,8 +108,9 @@ def test_a_write_before_a_conflict_is_still_reported_after_the_retry():
     things = Things(store, {"size": 2}, False, sleep=Clock().sleep)
     # the first attempt creates "first", then meets a conflict on "second"
     original = store._write
+    state = {"done": False}
 
-    def conflict_once(verb, body, dry_run, state={"done": False}):
+    def conflict_once(verb, body, dry_run):
         if body["metadata"]["name"] == "second" and not state["done"]:
             state["done"] = True
             store.requests.append((verb, "second", dry_run))

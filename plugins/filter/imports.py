@@ -37,6 +37,8 @@ def import_summary(results, access=None):
     how many tags were imported, the access changes, what the imports set off and what the reaction guard refused."""
     results = results or []
     images = _images(results, "images")
+    refused = [r["msg"] for r in results if str(r.get("msg") or "").startswith(REFUSED)]
+    refused.extend(r["would_refuse"] for r in results if r.get("would_refuse"))
     return dict(
         moved=["%s/%s/%s" % (i["namespace"], i["stream"], i["tag"]) for i in images if i.get("changed")],
         failed=["%s/%s/%s/%s" % (i["namespace"], i["stream"], i["tag"], i.get("reason"))
@@ -45,8 +47,7 @@ def import_summary(results, access=None):
         access=[r.get("summary") for r in access or [] if r.get("changed")],
         reactions=[reaction.get("description") for r in results if r.get("images") is not None
                    for reaction in r.get("reactions") or []],
-        refused=[r["msg"] for r in results if str(r.get("msg") or "").startswith(REFUSED)] +
-                [r["would_refuse"] for r in results if r.get("would_refuse")])
+        refused=refused)
 
 
 class FilterModule(object):

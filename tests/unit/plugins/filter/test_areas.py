@@ -33,11 +33,13 @@ def test_a_role_variable_overrides_the_shared_list():
 
 
 def test_site_and_drift_take_their_areas_from_the_table_only():
-    for playbook in ("site.yml", "drift.yml"):
+    for playbook, fact in (("site.yml", "site_areas"), ("drift.yml", "drift_configured_areas")):
         with open(os.path.join(ROOT, "playbooks", playbook)) as handle:
             text = handle.read()
-        applied = set(re.findall(r"when: \"'(\w+)' in __areas\"", text))
+        applied = set(re.findall(r"when: \"'(\w+)' in %s\"" % fact, text))
         assert applied == set(a[0] for a in areas.AREAS), playbook
+        # the fact is the table's answer, worked out once per play for every host of it
+        assert len(re.findall(r"\n +%s: \"\{\{ hostvars\[item\] \| ocp.registry.configured_areas \}\}\"" % fact, text)) == 2, playbook
         # no role is applied under a condition of its own
         assert "| length > 0\n        or" not in text and "_registries | default(registry_definitions" not in text
 
